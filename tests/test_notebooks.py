@@ -1,0 +1,117 @@
+"""Hygiene of the stored notebooks: what is committed is one clean run, in one shape.
+
+nbval re-runs every notebook and compares outputs; these tests check what nbval
+does not: that the stored run is a clean top-to-bottom one, free of errors,
+warnings and addresses, small, in the course's shape, and that the generated
+navigation, index table and README path are up to date.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("course_notebooks", ROOT / "tools" / "notebooks.py")
+tools = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tools)
+
+STEPS = tools.load_outline()
+WRITTEN = [s for s in STEPS if s.written]
+MAX_OUTPUT_BYTES = 250_000      # one output (a figure is ~30-60 kB)
+MAX_NOTEBOOK_BYTES = 1_500_000  # the whole file
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+WARNING = re.compile(r"\b\w*Warning\b|warnings\.warn")
+
+
+def _text(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return "\n".join(output.traceback)
+    return "\n".join(v for k, v in output.get("data", {}).items() if k.startswith("text/") and isinstance(v, str))
+
+
+@pytest.fixture(params=WRITTEN, ids=[s.file for s in WRITTEN])
+def notebook(request):
+    step = request.param
+    return step, nbformat.read(step.path, as_version=4)
+
+
+def test_every_notebook_is_in_the_outline():
+    on_disk = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert on_disk == sorted(s.file for s in WRITTEN), "add new notebooks to notebooks/outline.toml"
+    assert [s.number for s in STEPS] == [f"{i:02d}" for i in range(len(STEPS))]
+
+
+def test_valid_nbformat_and_python3_kernel(notebook):
+    _, nb = notebook
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert nb.metadata.language_info.name == "python"
+
+
+def test_one_clean_top_to_bottom_run(notebook):
+    _, nb = notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.source.strip() for c in code), "empty code cells: delete them"
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), (
+        "execution counts are not 1..N: re-run with ./course execute"
+    )
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata, "timing metadata stored: re-run with ./course execute"
+
+
+def test_no_errors_warnings_or_addresses(notebook):
+    _, nb = notebook
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            text = _text(output)
+            assert output.output_type != "error", f"cell {i} stored an error: {text[-300:]}"
+            assert not WARNING.search(text), f"cell {i} stored a warning: {text[:300]}"
+            assert not ADDRESS.search(text), f"cell {i} stored a memory address: {text[:300]}"
+
+
+def test_outputs_are_small(notebook):
+    step, nb = notebook
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            size = len(json.dumps(output))
+            assert size < MAX_OUTPUT_BYTES, f"cell {i} output is {size} bytes"
+    assert step.path.stat().st_size < MAX_NOTEBOOK_BYTES
+
+
+def test_shape(notebook):
+    step, nb = notebook
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    h1 = [line for text in markdown for line in text.splitlines() if re.match(r"# \S", line)]
+    assert len(h1) == 1, f"one H1 per notebook, found {h1}"
+    assert h1[0] == f"# {step.number} {step.title}" if step.number != "00" else h1[0].startswith("# ")
+    text = "\n".join(markdown)
+    assert "You will learn" in text
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert any("setup()" in src for src in code), "call cfcourse.notebook.setup() in the first cells"
+    if step.number != "00":
+        assert "## Summary" in text and "## Exercises" in text
+        assert any(".check(" in src for src in code), "exercises need a check() call"
+
+
+def test_generated_parts_are_up_to_date():
+    stale = tools.stale_files()
+    assert not stale, f"run ./course nav: stale {[str(p.relative_to(ROOT)) for p in stale]}"
+
+
+def test_readme_and_index_list_every_step_in_order():
+    readme = (ROOT / "README.md").read_text()
+    index = nbformat.read(ROOT / "notebooks" / tools.INDEX, as_version=4)
+    index_text = "\n".join(c.source for c in index.cells if c.cell_type == "markdown")
+    for text in (readme, index_text):
+        positions = [text.find(f"| {s.number} |") for s in STEPS]
+        assert -1 not in positions and positions == sorted(positions)
+        for step in WRITTEN:
+            assert f"{step.file})" in text
