@@ -1,0 +1,148 @@
+"""Embeddings: a user or a movie as a row of a matrix, looked up by id.
+
+Introduced in notebooks/03_embeddings.ipynb. Multiplying a one-hot row by a
+matrix picks out one of its rows; ``embedding_lookup`` does the same by
+indexing, without building the mostly-zero one-hot matrix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # only for the annotations: importing torch is slow
+    from torch import Tensor
+
+
+def _check_idx(idx: ArrayLike, n: int, name: str = "idx") -> np.ndarray:
+    """``idx`` as an integer array with every id in ``0 .. n-1``, else a clear error."""
+    idx = np.asarray(idx)
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(
+            f"{name} must hold integer ids, got dtype {idx.dtype}; convert with .astype(int)."
+        )
+    bad = np.unique(idx[(idx < 0) | (idx >= n)])
+    if bad.size:
+        raise ValueError(
+            f"{name} must be ids in 0..{n - 1} (there are n={n} rows); got out-of-range ids "
+            f"{bad[:10].tolist()}. Map raw ids to consecutive indices 0..n-1 first."
+        )
+    return idx
+
+
+def one_hot(idx: ArrayLike, n: int) -> np.ndarray:
+    """One-hot rows: row ``r`` is all zeros except a 1 in column ``idx[r]``.
+
+    Introduced in notebooks/03_embeddings.ipynb.
+
+    Parameters
+    ----------
+    idx : int or array-like of int, shape (batch,)
+        Ids in ``0 .. n-1``.
+    n : int
+        Number of columns (users or movies there are).
+
+    Returns
+    -------
+    rows : ndarray of float64, shape ``idx.shape + (n,)``
+        ``one_hot(idx, n) @ weights`` equals ``embedding_lookup(weights, idx)``.
+
+    Raises
+    ------
+    TypeError
+        If ``idx`` is not integer.
+    ValueError
+        If an id is outside ``0 .. n-1``; the message lists the bad ids and ``n``.
+
+    Examples
+    --------
+    >>> one_hot([2, 0], 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
+    idx = _check_idx(idx, n)
+    rows = np.zeros((idx.size, n))
+    rows[np.arange(idx.size), idx.ravel()] = 1.0
+    return rows.reshape(idx.shape + (n,))
+
+
+def embedding_lookup(weights: np.ndarray | Tensor, idx: ArrayLike) -> np.ndarray | Tensor:
+    """Rows ``weights[idx]`` of an embedding matrix, checked like ``one_hot``.
+
+    Introduced in notebooks/03_embeddings.ipynb. Same result as
+    ``one_hot(idx, len(weights)) @ weights``, without the multiplication.
+
+    Parameters
+    ----------
+    weights : ndarray or Tensor of shape (n, n_factors)
+        One row per user (``user_factors``) or per movie (``item_factors``).
+    idx : int or array-like of int, shape (batch,)
+        Ids in ``0 .. n-1``.
+
+    Returns
+    -------
+    rows : ndarray or Tensor of shape ``idx.shape + (n_factors,)``
+        Same type as ``weights``; a torch tensor keeps its gradient.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As ``one_hot``: non-integer ids, or ids outside ``0 .. n-1``.
+    """
+    if weights.ndim != 2:
+        raise ValueError(
+            f"weights must have shape (n, n_factors), one row per id; got shape {tuple(weights.shape)}."
+        )
+    return weights[_check_idx(idx, weights.shape[0])]
+
+
+def dot_scores(
+    user_factors: np.ndarray | Tensor,
+    item_factors: np.ndarray | Tensor,
+    user_idx: ArrayLike,
+    item_idx: ArrayLike,
+) -> np.ndarray | Tensor:
+    """Dot product of user ``user_idx[r]`` with movie ``item_idx[r]``, for each row ``r``.
+
+    Introduced in notebooks/03_embeddings.ipynb:
+    ``score[r] = sum_f user_factors[user_idx[r], f] * item_factors[item_idx[r], f]``.
+
+    Parameters
+    ----------
+    user_factors : ndarray or Tensor of shape (n_users, n_factors)
+    item_factors : ndarray or Tensor of shape (n_items, n_factors)
+    user_idx, item_idx : array-like of int, shape (batch,)
+        Pairs to score, e.g. the rows of a long ratings table.
+
+    Returns
+    -------
+    scores : ndarray or Tensor of shape (batch,)
+
+    Raises
+    ------
+    ValueError
+        If ``user_idx`` and ``item_idx`` differ in length, the factor sizes
+        differ, or an id is out of range.
+
+    Examples
+    --------
+    >>> user_factors = np.array([[100.0, 0.0, 50.0]])  # (action, romance, comedy)
+    >>> item_factors = np.array([[0.0, 73.0, 27.0]])   # mostly romance, some comedy
+    >>> dot_scores(user_factors, item_factors, [0], [0])
+    array([1350.])
+    """
+    if np.shape(user_idx) != np.shape(item_idx):
+        raise ValueError(
+            f"user_idx and item_idx must pair up one to one; got shapes "
+            f"{np.shape(user_idx)} and {np.shape(item_idx)}."
+        )
+    users = embedding_lookup(user_factors, _check_idx(user_idx, len(user_factors), "user_idx"))
+    items = embedding_lookup(item_factors, _check_idx(item_idx, len(item_factors), "item_idx"))
+    if users.shape[-1] != items.shape[-1]:
+        raise ValueError(
+            f"user_factors has {users.shape[-1]} factors but item_factors has {items.shape[-1]}; "
+            f"both need the same n_factors to take dot products."
+        )
+    return (users * items).sum(-1)
