@@ -1,0 +1,441 @@
+"""Exercises: replace the placeholder ``____``, then ``q1.check(answer)``.
+
+Each notebook's exercises live in ``cfcourse/exercises/exNN.py`` as module-level
+:class:`Exercise` objects ``q1``, ``q2``, ... A check says one of three things
+and never crashes the notebook::
+
+    Correct: <what was right>
+    Incorrect: <reason> (see "<section>" in <notebook>)
+    Not attempted: replace ____ with your answer, then run this cell again.
+
+``q1.hint()`` and ``q1.solution()`` show a hint and the reference solution's code.
+
+Writing an exercise (a notebook author's view)::
+
+    def mean_rating(ratings):                      # the reference solution
+        return ratings[ratings > 0].mean()
+
+    def _check(answer):                            # raise Incorrect for a wrong answer
+        table = np.array([[4.0, 0.0], [2.0, 3.0]])
+        got = call(answer, table)                  # learner's errors become "Incorrect"
+        expect_close(got, 3.0, name="mean_rating(table)",
+                     hints=[(2.25, "the zeros are not ratings: average only the watched cells")])
+
+    q1 = Exercise("The mean rating", notebook="01_ratings.ipynb", section="The ratings table",
+                  task="Write `mean_rating(ratings)` ...", reference=mean_rating, kind="function",
+                  checker=_check, hint="Use a boolean mask.",
+                  mistakes=[("zeros counted", lambda r: r.mean()), ("sum, not mean", lambda r: r.sum())])
+
+The checker helpers (:func:`expect_type`, :func:`expect_shape`, :func:`expect_close`,
+:func:`call`) raise :class:`Incorrect` with a reason that names the concept, and
+:class:`NotAttempted` when they meet the placeholder.
+
+Introduced in notebooks/00_index.ipynb.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import pkgutil
+import re
+import textwrap
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "____", "Placeholder", "Exercise", "CheckResult", "Hint", "Solution", "Incorrect", "NotAttempted",
+    "is_placeholder", "call", "expect_type", "expect_shape", "expect_close", "all_exercises",
+]  # fmt: skip
+
+
+class Placeholder:
+    """The blank ``____`` a learner replaces. There is exactly one.
+
+    It swallows arithmetic, indexing, attribute access, calls, NumPy ufuncs and
+    functions, pandas operators and torch functions: each returns the
+    placeholder again, so ``answer = ratings @ ____.T`` runs, and the check
+    says "not attempted" instead of an error deep inside numpy. What cannot
+    return a placeholder (``bool``, ``float``, ``len``, iteration,
+    ``np.asarray``) raises a TypeError saying to replace it.
+    """
+
+    _instance: Placeholder | None = None
+    __pandas_priority__ = 10_000  # pandas operators defer to us (DataFrame is 4000)
+
+    def __new__(cls) -> Placeholder:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "____ (a placeholder: replace it with your answer)"
+
+    def _swallow(self, *args: Any, **kwargs: Any) -> Placeholder:
+        return self
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("____ is a placeholder: replace it with your answer, then run the cell again.")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _swallow
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _swallow
+    __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __neg__ = __pos__ = __abs__ = _swallow
+    __lt__ = __le__ = __gt__ = __ge__ = __and__ = __rand__ = __or__ = __ror__ = __invert__ = _swallow
+    __getitem__ = __call__ = __array_ufunc__ = __array_function__ = _swallow
+    __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = __array__ = _refuse
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None) -> Placeholder:  # noqa: ANN001
+        return cls()
+
+    def __getattr__(self, name: str) -> Placeholder:
+        if name.startswith("_"):  # keep Python's and IPython's protocols honest
+            raise AttributeError(name)
+        return self
+
+    def __copy__(self) -> Placeholder:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Placeholder:
+        return self
+
+    def __reduce__(self) -> str:
+        return "____"
+
+
+____ = Placeholder()
+"""The placeholder learners replace with their answer."""
+
+
+class Incorrect(Exception):
+    """Raised by a checker: the answer is wrong, and the message says why."""
+
+
+class NotAttempted(Exception):
+    """Raised by a checker helper that meets the placeholder."""
+
+
+def is_placeholder(answer: Any) -> bool:
+    """True for ``____``, a tuple/list/dict holding it, or a function whose code still uses it."""
+    if isinstance(answer, Placeholder):
+        return True
+    if isinstance(answer, (tuple, list)):
+        return any(isinstance(a, Placeholder) for a in answer)
+    if isinstance(answer, dict):
+        return any(isinstance(a, Placeholder) for a in answer.values())
+    code = getattr(answer, "__code__", None)
+    return isinstance(code, types.CodeType) and _code_uses_placeholder(code)
+
+
+def _code_uses_placeholder(code: types.CodeType) -> bool:
+    return "____" in code.co_names or any(
+        _code_uses_placeholder(c) for c in code.co_consts if isinstance(c, types.CodeType)
+    )
+
+
+# ---------------------------------------------------------------- checker helpers
+
+
+def call(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the learner's ``function`` on deep copies of the arguments.
+
+    Raises
+    ------
+    Incorrect
+        ``function`` is not callable, or it raised (the reason gives the exception type and message).
+    NotAttempted
+        It raised NotImplementedError or returned the placeholder.
+    """
+    if is_placeholder(function):
+        raise NotAttempted
+    if not callable(function):
+        raise Incorrect(f"expected a function (def ...), got {_describe(function)}")
+    name = getattr(function, "__name__", "your function")
+    shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+    try:
+        result = function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    except NotImplementedError:
+        raise NotAttempted from None
+    except Exception as error:  # the learner's bug becomes a reason, never a crash
+        raise Incorrect(f"{name}({shown}) raised {_error(error)}") from None
+    if is_placeholder(result):
+        raise NotAttempted
+    return result
+
+
+def expect_type(
+    answer: Any, expected: type | tuple[type, ...], *, name: str = "your answer", what: str | None = None
+) -> None:
+    """Raise Incorrect unless ``answer`` is an instance of ``expected`` (a bool is never a number).
+
+    ``what`` names the expected kind in the reason ("a number"); by default the type names.
+    """
+    if is_placeholder(answer):
+        raise NotAttempted
+    wanted = expected if isinstance(expected, tuple) else (expected,)
+    if not isinstance(answer, wanted) or (isinstance(answer, bool) and bool not in wanted):
+        what = what or "a " + " or ".join(t.__name__ for t in wanted)
+        raise Incorrect(f"{name} should be {what}, got {_describe(answer)}")
+
+
+def expect_shape(
+    answer: Any, shape: tuple[int, ...], *, name: str = "your answer", hints: dict[tuple, str] | None = None
+) -> None:
+    """Raise Incorrect unless ``np.shape(answer) == shape``.
+
+    ``hints`` maps a wrong shape to a question appended to the reason; a
+    transposed shape gets "did you forget to transpose?" without asking.
+    """
+    if is_placeholder(answer):
+        raise NotAttempted
+    got = _shape(answer)
+    shape = tuple(shape)
+    if got != shape:
+        hints = {(*shape[::-1],): "did you forget to transpose?", **(hints or {})} if len(shape) == 2 else hints or {}
+        reason = f"{name} should have shape {shape}, got {got}"
+        raise Incorrect(f"{reason}: {hints[got]}" if got in hints else reason)
+
+
+def expect_close(
+    answer: Any,
+    expected: Any,
+    *,
+    name: str = "your answer",
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    hints: Sequence[tuple[Any, str]] = (),
+    shape_hints: dict[tuple, str] | None = None,
+) -> None:
+    """Raise Incorrect unless ``answer`` is numerically close to ``expected`` (``np.allclose``).
+
+    Accepts numbers, lists, NumPy arrays, pandas objects (labels are ignored)
+    and torch tensors. ``hints`` is a list of ``(wrong_value, reason)``: when the
+    answer is close to a typical wrong value, that reason is given instead of
+    "expected ..., got ...".
+    """
+    if is_placeholder(answer):
+        raise NotAttempted
+    expected = _as_array(expected, "the expected value")
+    got = _as_array(answer, name)
+    if got.shape == expected.shape and np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
+        return
+    for wrong, reason in hints:
+        wrong = _as_array(wrong, "a hint")
+        if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True):
+            raise Incorrect(f"{name} is {_short(answer)}: {reason}")
+    expect_shape(got, expected.shape, name=name, hints=shape_hints)
+    if np.isnan(got).any() and not np.isnan(expected).any():
+        raise Incorrect(f"{name} contains NaN: look for a 0/0, or a mean over no entries")
+    if got.ndim == 0:
+        raise Incorrect(f"{name} should be {_number(expected)}, got {_number(got)}")
+    wrong_cells = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    where = np.unravel_index(np.argmax(np.where(wrong_cells, np.abs(got - expected), -1)), got.shape)
+    where = tuple(int(w) for w in where)
+    raise Incorrect(
+        f"{name} differs from the expected values in {int(wrong_cells.sum())} of {got.size} entries "
+        f"(at index {where[0] if len(where) == 1 else where}: expected {_number(expected[where])}, "
+        f"got {_number(got[where])})"
+    )
+
+
+def _as_array(value: Any, name: str) -> np.ndarray:
+    if value is None:
+        raise Incorrect(f"{name} is None: did you forget to `return` the result?")
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    elif hasattr(value, "to_numpy"):  # pandas
+        value = value.to_numpy()
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise Incorrect(f"{name} should be a number or an array of numbers, got {_describe(value)}") from None
+    return array
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    shape = getattr(value, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(value)
+
+
+def _number(x: Any) -> str:
+    return f"{float(x):.6g}"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = _clean(repr(value))
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _clean(text: str) -> str:
+    """One line, no memory addresses: stored notebook outputs must not vary."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", " ".join(text.split()))
+
+
+def _error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {_short(value)}"
+
+
+# ---------------------------------------------------------------- results
+
+
+Status = Literal["correct", "incorrect", "not attempted"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found: ``status`` is "correct", "incorrect" or "not attempted"."""
+
+    status: Status
+    message: str
+
+    def __repr__(self) -> str:
+        return self.message
+
+    def _repr_markdown_(self) -> str:
+        label, _, rest = self.message.partition(": ")
+        icon = {"correct": "✅", "incorrect": "❌", "not attempted": "✏️"}[self.status]
+        return f"{icon} **{label}:** {rest}".replace("____", "`____`")
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A hint that displays as text or markdown."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return f"Hint: {self.text}"
+
+    def _repr_markdown_(self) -> str:
+        return f"💡 **Hint:** {self.text}"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A reference solution's source code."""
+
+    code: str
+
+    def __repr__(self) -> str:
+        return f"Solution:\n{self.code}"
+
+    def _repr_markdown_(self) -> str:
+        return f"**Solution:**\n\n```python\n{self.code}\n```"
+
+
+_NOT_GIVEN = object()
+
+
+class Exercise:
+    """One exercise: a task, a checker, a hint and a reference solution.
+
+    Parameters
+    ----------
+    name : str
+        A short title, e.g. "The highest rating".
+    notebook : str
+        The notebook the exercise belongs to, e.g. "01_ratings.ipynb".
+    section : str
+        The ``##`` step that teaches the concept; wrong answers point there.
+    task : str
+        What the learner is asked to do (markdown).
+    reference : callable
+        With ``kind="function"``, the reference solution itself (learners write a
+        function with the same signature). With ``kind="value"``, a function of
+        no arguments that returns the expected value. ``solution()`` shows its source.
+    checker : callable
+        ``checker(answer)`` raises :class:`Incorrect` with a reason for a wrong
+        answer; it may return a string said after "Correct:". Use :func:`call`
+        to run a learner's function and the ``expect_*`` helpers to compare.
+    hint : str
+        One nudge towards the answer (markdown).
+    mistakes : list of (description, wrong_answer)
+        Typical mistakes the checker must reject (a value, or a function for
+        ``kind="function"``); the test suite proves it does.
+    kind : {"value", "function"}
+        Whether the learner answers with a value or with a function.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        notebook: str,
+        section: str,
+        task: str,
+        reference: Callable[..., Any],
+        checker: Callable[[Any], str | None],
+        hint: str,
+        mistakes: Sequence[tuple[str, Any]],
+        kind: Literal["value", "function"] = "value",
+    ) -> None:
+        if kind not in ("value", "function"):
+            raise ValueError(f'kind must be "value" or "function", got {kind!r}.')
+        if not callable(reference):
+            raise TypeError(f"reference must be a function, got {type(reference).__name__}; "
+                            f"for a value answer write `def reference(): return <value>`.")  # fmt: skip
+        self.name, self.notebook, self.section, self.task = name, notebook, section, task
+        self.reference, self.checker, self.hint_text, self.kind = reference, checker, hint, kind
+        self.mistakes = list(mistakes)
+        self.key: str | None = None  # "ex00.q1", set by all_exercises()
+
+    def __repr__(self) -> str:
+        return f"Exercise({self.name!r}, notebook={self.notebook!r}, section={self.section!r})"
+
+    def reference_answer(self) -> Any:
+        """What a correct learner passes to ``check``: the reference function, or the value it returns."""
+        return self.reference if self.kind == "function" else self.reference()
+
+    def check(self, answer: Any = _NOT_GIVEN) -> CheckResult:
+        """Check ``answer``; never raises (the learner's errors become an "incorrect" reason)."""
+        if answer is _NOT_GIVEN or is_placeholder(answer):
+            return CheckResult("not attempted", "Not attempted: replace ____ with your answer, then run this cell again.")
+        try:
+            praise = self.checker(answer)
+        except NotAttempted:
+            return self.check(____)
+        except Incorrect as wrong:
+            reason = str(wrong)
+        except Exception as error:  # a crash inside the check is reported, never raised into the notebook
+            reason = f"checking your answer raised {_error(error)}"
+        else:
+            return CheckResult("correct", _clean(f"Correct: {praise or 'your answer matches the reference solution.'}"))
+        return CheckResult("incorrect", _clean(f'Incorrect: {reason} (see "{self.section}" in {self.notebook})'))
+
+    def hint(self) -> Hint:
+        """A hint towards the answer."""
+        return Hint(self.hint_text)
+
+    def solution(self) -> Solution:
+        """The reference solution's source code."""
+        code = textwrap.dedent(inspect.getsource(self.reference)).strip()
+        if self.kind == "value":
+            code += f"\n\nanswer = {self.reference.__name__}()"
+        return Solution(code)
+
+
+def all_exercises() -> list[Exercise]:
+    """Every ``q1``, ``q2``, ... of every ``cfcourse/exercises/exNN.py``, in order.
+
+    Sets each exercise's ``key`` (e.g. "ex00.q1").
+    """
+    found = []
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not re.fullmatch(r"ex\d\d", module_info.name):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        questions = [(int(n[1:]), n, q) for n, q in vars(module).items()
+                     if re.fullmatch(r"q\d+", n) and isinstance(q, Exercise)]  # fmt: skip
+        for _, attribute, exercise in sorted(questions, key=lambda t: t[0]):
+            exercise.key = f"{module_info.name}.{attribute}"
+            found.append(exercise)
+    return found
