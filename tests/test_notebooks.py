@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -19,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("course_notebooks", ROOT / "tools" / "notebooks.py")
 tools = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = tools  # dataclasses look their module up there
 spec.loader.exec_module(tools)
 
 STEPS = tools.load_outline()
