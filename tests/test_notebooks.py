@@ -117,3 +117,46 @@ def test_readme_and_index_list_every_step_in_order():
         assert -1 not in positions and positions == sorted(positions)
         for step in WRITTEN:
             assert f"{step.file})" in text
+
+
+def test_first_code_cell_is_the_colab_setup(notebook):
+    _, nb = notebook
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert tools.COLAB_TAG in first.metadata.get("tags", [])
+    assert first.source == tools.colab_source()
+    assert first.outputs == [], "the Colab cell must print nothing outside Colab"
+
+
+@pytest.mark.parametrize("in_colab", [False, True])
+def test_colab_cell_installs_only_inside_colab(monkeypatch, in_colab):
+    import subprocess
+    import types
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args))
+    if in_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(tools.colab_source(), {})
+    if not in_colab:
+        assert calls == []
+        return
+    install, fetch = calls
+    assert install[1:4] == ["-m", "pip", "install"]
+    assert install[-1] == f"cfcourse @ git+{tools.repository_url()}"
+    assert fetch[1:] == ["-m", "cfcourse.data", "fetch"]
+
+
+def test_repository_url_is_kept_only_in_pyproject():
+    url = tools.repository_url()
+    readme = (ROOT / "README.md").read_text()
+    for name in tools.readme_blocks(STEPS):
+        readme = re.sub(rf"<!-- {re.escape(name)}:start.*?<!-- {re.escape(name)}:end -->", "", readme, flags=re.S)
+    assert url not in readme, "README.md names the repository outside its generated blocks"
+    for step in WRITTEN:
+        nb = nbformat.read(step.path, as_version=4)
+        hand_written = [c.source for c in nb.cells if not ({tools.NAV_TAG, tools.COLAB_TAG} & set(c.metadata.get("tags", [])))]
+        assert url not in "\n".join(hand_written), f"{step.file} names the repository by hand"
+    for path in [*(ROOT / "cfcourse").rglob("*.py"), *(ROOT / "docs").glob("*.md")]:
+        assert url not in path.read_text(), f"{path.relative_to(ROOT)} names the repository by hand"
