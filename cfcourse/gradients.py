@@ -64,6 +64,29 @@ def sigmoid_range(x: ArrayLike, low: float, high: float) -> np.ndarray:
     return low + (high - low) * sigmoid(x)
 
 
+def sigmoid_range_derivative(x: ArrayLike, low: float, high: float) -> np.ndarray:
+    """The slope of ``sigmoid_range`` at ``x``: ``(high - low) * sigmoid(x) * (1 - sigmoid(x))``.
+
+    Introduced in notebooks/06_sigmoid_range.ipynb. It is the one factor the
+    chain rule adds to the gradients when predictions pass through the scaled
+    sigmoid (see ``sigmoid_gradients``). It is largest, ``(high - low) / 4``, at
+    ``x = 0`` and tends to 0 as ``x`` grows: a saturated sigmoid barely learns.
+
+    Parameters
+    ----------
+    x : float or ndarray
+    low, high : float
+        The range, ``low < high``.
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``x`` (0-d for a number), values in (0, (high - low) / 4]
+    """
+    low, high = _check_y_range((low, high))
+    squashed = sigmoid(x)
+    return (high - low) * squashed * (1 - squashed)
+
+
 def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike, eps: float = 1e-6) -> np.ndarray:
     """Gradient of ``f`` at ``x`` by central differences, one entry at a time.
 

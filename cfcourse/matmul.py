@@ -2,7 +2,8 @@
 
 Introduced in notebooks/02_matrix_multiplication.ipynb. ``matmul`` and
 ``transpose`` are written with plain loops so you can read every step; numpy's
-``a @ b`` and ``a.T`` compute the same thing, much faster. ``predict_table``
+``a @ b`` and ``a.T`` compute the same thing, much faster. ``matmul_shape`` applies
+the shape rule ``(n, k) @ (k, p) -> (n, p)`` to shapes alone. ``predict_table``
 multiplies the user matrix by the transpose of the movie matrix: the result has
 the shape of the ratings table, one predicted rating per (user, movie) cell.
 """
@@ -18,15 +19,65 @@ if TYPE_CHECKING:  # only for the annotations: importing torch is slow
     from torch import Tensor
 
 
+def _check_2d(shape: tuple[int, ...], name: str) -> None:
+    """A ValueError saying why ``shape`` is not the shape of a 2-D table."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"{name} must be a 2-D table (rows x columns); got shape {shape}. "
+            f"Write a single row as [[1, 2, 3]], not [1, 2, 3]."
+        )
+
+
 def _as_table(a, name: str) -> np.ndarray:
     """``a`` as a 2-D numpy array, or a ValueError saying why it is not one."""
     a = np.asarray(a)
-    if a.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D table (rows x columns); got shape {a.shape}. "
-            f"Write a single row as [[1, 2, 3]], not [1, 2, 3]."
-        )
+    _check_2d(a.shape, name)
     return a
+
+
+def matmul_shape(a_shape: tuple[int, int], b_shape: tuple[int, int]) -> tuple[int, int]:
+    """The shape of ``a @ b`` from the two shapes alone: ``(n, k) @ (k, p) -> (n, p)``.
+
+    Introduced in notebooks/02_matrix_multiplication.ipynb. The inner sizes
+    (the two ``k``) must agree and disappear; the outer sizes are the answer.
+
+    Parameters
+    ----------
+    a_shape, b_shape : tuple of two ints
+        ``(n, k)`` and ``(k, p)``, e.g. ``a.shape`` and ``b.shape``.
+
+    Returns
+    -------
+    shape : tuple of two ints
+        ``(n, p)``.
+
+    Raises
+    ------
+    ValueError
+        If a shape does not have two sizes, or if the inner sizes differ; the
+        message names both shapes and suggests the transpose that would fit.
+
+    Examples
+    --------
+    >>> matmul_shape((610, 10), (10, 9742))
+    (610, 9742)
+    """
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    _check_2d(a_shape, "a")
+    _check_2d(b_shape, "b")
+    (n, k), (k_b, p) = a_shape, b_shape
+    if k != k_b:
+        if a_shape[1] == b_shape[1]:
+            hint = "did you mean a @ b.T?"
+        elif a_shape[0] == b_shape[0]:
+            hint = "did you mean a.T @ b?"
+        else:
+            hint = "transpose or reshape one of them so the inner sizes agree."
+        raise ValueError(
+            f"{a_shape} @ {b_shape}: the inner sizes {k} and {k_b} differ; "
+            f"an (n, k) @ (k, p) product needs the columns of a to match the rows of b; {hint}"
+        )
+    return int(n), int(p)
 
 
 def matmul(a: ArrayLike, b: ArrayLike) -> np.ndarray:
@@ -59,18 +110,8 @@ def matmul(a: ArrayLike, b: ArrayLike) -> np.ndarray:
            [10, 11]])
     """
     a, b = _as_table(a, "a"), _as_table(b, "b")
-    (n, k), (k_b, p) = a.shape, b.shape
-    if k != k_b:
-        if a.shape[1] == b.shape[1]:
-            hint = "did you mean a @ b.T?"
-        elif a.shape[0] == b.shape[0]:
-            hint = "did you mean a.T @ b?"
-        else:
-            hint = "transpose or reshape one of them so the inner sizes agree."
-        raise ValueError(
-            f"{a.shape} @ {b.shape}: the inner sizes {k} and {k_b} differ; "
-            f"an (n, k) @ (k, p) product needs the columns of a to match the rows of b; {hint}"
-        )
+    n, p = matmul_shape(a.shape, b.shape)
+    k = a.shape[1]
     out = np.zeros((n, p), dtype=np.result_type(a, b))
     for i in range(n):  # each row of a ...
         for j in range(p):  # ... against each column of b

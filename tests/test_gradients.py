@@ -15,6 +15,7 @@ from cfcourse.gradients import (
     sigmoid,
     sigmoid_gradients,
     sigmoid_range,
+    sigmoid_range_derivative,
 )
 
 Y_RANGE = (0.0, 5.5)
@@ -128,6 +129,26 @@ def test_sigmoid_range_matches_torch():
     x = np.linspace(-6, 6, 25)
     expected = 0.5 + 4.5 * torch.sigmoid(torch.tensor(x)).numpy()
     np.testing.assert_allclose(sigmoid_range(x, 0.5, 5.0), expected, rtol=1e-12)
+
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 5.5), (0.0, 5.0), (1.0, 5.0), (-1.0, 1.0)])
+def test_sigmoid_range_derivative_equals_finite_differences_and_autograd(low, high):
+    x = np.linspace(-8, 8, 33)
+    slope = sigmoid_range_derivative(x, low, high)
+    eps = 1e-6
+    finite = (sigmoid_range(x + eps, low, high) - sigmoid_range(x - eps, low, high)) / (2 * eps)
+    np.testing.assert_allclose(slope, finite, rtol=1e-6, atol=1e-9)
+    xt = torch.tensor(x, requires_grad=True)
+    (low + (high - low) * torch.sigmoid(xt)).sum().backward()
+    np.testing.assert_allclose(slope, xt.grad.numpy(), rtol=1e-12)
+    assert sigmoid_range_derivative(0.0, low, high) == pytest.approx((high - low) / 4)
+
+
+def test_sigmoid_range_derivative_vanishes_far_out_and_checks_the_range():
+    assert sigmoid_range_derivative(40.0, 0.0, 5.0) < 1e-15
+    with pytest.raises(ValueError, match="low < high"):
+        sigmoid_range_derivative(0.0, 5.0, 0.0)
 
 
 def test_numerical_gradient_of_known_function_and_leaves_x_unchanged():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from cfcourse.matmul import matmul, predict_table, transpose
+from cfcourse.matmul import matmul, matmul_shape, predict_table, transpose
 
 
 @pytest.mark.parametrize("shape_a, shape_b", [((1, 1), (1, 1)), ((2, 3), (3, 2)), ((4, 1), (1, 5)), ((3, 5), (5, 4))])
@@ -80,3 +80,20 @@ def test_predict_table_factor_sizes_must_agree():
 def test_predict_table_rejects_1d_factors():
     with pytest.raises(ValueError, match=r"user_factors must have shape \(n, n_factors\)"):
         predict_table(np.ones(3), np.ones((6, 3)))
+
+
+@pytest.mark.parametrize(
+    "shape_a, shape_b, expected",
+    [((2, 3), (3, 2), (2, 2)), ((1, 4), (4, 1), (1, 1)), ((610, 10), (10, 9742), (610, 9742))],
+)
+def test_matmul_shape_keeps_the_outer_sizes(shape_a, shape_b, expected):
+    assert matmul_shape(shape_a, shape_b) == expected
+    if max(expected) < 100:
+        assert matmul(np.ones(shape_a), np.ones(shape_b)).shape == expected
+
+
+def test_matmul_shape_raises_the_same_error_as_matmul():
+    with pytest.raises(ValueError, match=r"\(5, 3\) @ \(6, 3\): the inner sizes 3 and 6 differ.*a @ b\.T\?"):
+        matmul_shape((5, 3), (6, 3))
+    with pytest.raises(ValueError, match=r"b must be a 2-D table.*got shape \(3,\)"):
+        matmul_shape((2, 3), (3,))

@@ -160,3 +160,28 @@ def test_repository_url_is_kept_only_in_pyproject():
         assert url not in "\n".join(hand_written), f"{step.file} names the repository by hand"
     for path in [*(ROOT / "cfcourse").rglob("*.py"), *(ROOT / "docs").glob("*.md")]:
         assert url not in path.read_text(), f"{path.relative_to(ROOT)} names the repository by hand"
+
+
+def test_steps_are_numbered(notebook):
+    step, nb = notebook
+    if step.number == "00":
+        return
+    headings = [line[3:] for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ")]
+    steps = [h for h in headings if h not in ("Summary", "Exercises")]
+    assert [h.split(". ", 1)[0] for h in steps] == [str(i) for i in range(1, len(steps) + 1)], headings
+    assert headings[-2:] == ["Summary", "Exercises"]
+
+
+def test_every_exercise_points_at_a_real_section():
+    from cfcourse.exercises import all_exercises
+
+    for exercise in all_exercises():
+        path = ROOT / "notebooks" / exercise.notebook
+        assert path.exists(), f"{exercise.key} names {exercise.notebook}, which does not exist"
+        nb = nbformat.read(path, as_version=4)
+        headings = {line.lstrip("#").strip() for c in nb.cells if c.cell_type == "markdown"
+                    for line in c.source.splitlines() if line.startswith("#")}
+        assert exercise.section in headings, f"{exercise.key}: no section {exercise.section!r} in {exercise.notebook}"
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert f"{exercise.key}.check(" in code, f"{exercise.key} is never checked in {exercise.notebook}"

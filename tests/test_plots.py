@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cfcourse.columns import ITEM, RATING_MAX, RATING_MIN, USER
-from cfcourse.plots import plot_ratings_table
+from cfcourse.plots import plot_matmul_shapes, plot_predictions, plot_ratings_table, plot_sigmoid_range
 
 
 @pytest.fixture
@@ -71,4 +71,107 @@ def test_large_table_gets_no_annotations_and_a_sample_of_ticks():
 def test_leaves_rcparams_alone(table):
     before = dict(mpl.rcParams)
     plot_ratings_table(table, ax=plt.figure().gca())
+    assert dict(mpl.rcParams) == before
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_matmul_shapes_draws_one_cell_per_entry_and_labels_the_shapes():
+    fig, ax = plt.subplots()
+    assert plot_matmul_shapes((2, 3), (3, 2), ax=ax) is ax
+    assert len(ax.patches) == 2 * 3 + 3 * 2 + 2 * 2
+    texts = _texts(ax)
+    assert {"a", "b", "a @ b", "(2, 3)", "(3, 2)", "(2, 2)", "@", "="} <= set(texts)
+    assert ax.get_title() == "(2, 3) @ (3, 2) -> (2, 2)"
+    inner = [t.get_text() for t in ax.texts if t.get_color() == "crimson"]
+    assert inner == ["3", "3"]  # the columns of a and the rows of b, and nowhere in the result
+
+
+def test_matmul_shapes_big_matrices_are_boxes_with_custom_labels():
+    ax = plot_matmul_shapes((610, 3), (3, 9742), labels=("user_factors", "item_factors.T", "predictions"))
+    assert ax is plt.gca()
+    assert len(ax.patches) == 3  # too many cells to draw one by one
+    assert {"user_factors", "item_factors.T", "predictions", "(610, 9742)", "9,742", "610"} <= set(_texts(ax))
+    heights = [p.get_height() for p in ax.patches]
+    assert heights[0] == heights[2] > heights[1] == 3  # 610 rows drawn taller than 3 rows, compressed
+    assert heights[0] < 610
+
+
+def test_matmul_shapes_mismatch_raises_the_matmul_error():
+    with pytest.raises(ValueError, match=r"\(5, 3\) @ \(6, 3\): the inner sizes 3 and 6 differ.*a @ b\.T\?"):
+        plot_matmul_shapes((5, 3), (6, 3), ax=plt.figure().gca())
+
+
+def test_matmul_shapes_leaves_rcparams_alone():
+    before = dict(mpl.rcParams)
+    plot_matmul_shapes((2, 3), (3, 2), ax=plt.figure().gca())
+    assert dict(mpl.rcParams) == before
+
+
+def test_sigmoid_range_draws_one_curve_per_range_inside_its_bounds():
+    fig, ax = plt.subplots()
+    assert plot_sigmoid_range([(0, 5), (0, 5.5)], ax=ax) is ax
+    curves = [line for line in ax.lines if line.get_linestyle() == "-"]
+    bounds = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert [c.get_label() for c in curves] == ["(0, 5)", "(0, 5.5)"]
+    for curve, high in zip(curves, (5.0, 5.5)):
+        y = curve.get_ydata()
+        assert 0 < y.min() and y.max() < high and y[len(y) // 2] == pytest.approx(high / 2)
+    assert sorted(b.get_ydata()[0] for b in bounds) == [0, 0, 5, 5.5]
+    assert ax.get_xlabel() == "x (the dot product)" and ax.get_ylabel() == "prediction"
+
+
+def test_sigmoid_range_marks_the_movielens_scale():
+    ax = plot_sigmoid_range([(0, 5.5)], ax=plt.figure().gca())
+    [band] = ax.patches
+    assert band.get_label() == "MovieLens scale, 0.5 to 5"
+    assert (band.get_y(), band.get_y() + band.get_height()) == (RATING_MIN, RATING_MAX)
+    assert "MovieLens scale, 0.5 to 5" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_sigmoid_range_bad_ranges_and_rcparams():
+    before = dict(mpl.rcParams)
+    with pytest.raises(ValueError, match="low < high"):
+        plot_sigmoid_range([(5, 0)], ax=plt.figure().gca())
+    plot_sigmoid_range([(1, 5)])
+    assert dict(mpl.rcParams) == before
+
+
+def test_predictions_draws_every_cell_on_the_rating_scale_and_frames_observed_ones(table):
+    predictions = pd.DataFrame(np.array([[4.8, 0.04, 3.5, 6.0], [2.0, 4.1, -1.0, 2.6], [1.2, 3.3, 0.0, 0.5]]),
+                               index=table.index, columns=table.columns)  # fmt: skip
+    fig, ax = plt.subplots()
+    assert plot_predictions(predictions, ax=ax, mask=table.to_numpy() > 0) is ax
+    [image] = ax.get_images()
+    assert not np.ma.is_masked(image.get_array())  # a prediction of 0 is drawn, not greyed out
+    np.testing.assert_array_equal(image.get_array(), predictions.to_numpy())
+    assert image.norm.vmin == RATING_MIN and image.norm.vmax == RATING_MAX
+    frames = [p for p in ax.patches if isinstance(p, mpl.patches.Rectangle)]
+    assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in frames) == [(0, 0), (0, 2), (1, 1), (2, 0), (3, 2)]
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 12 and "0.0" in texts and "-1.0" in texts and "6.0" in texts
+    assert ax.get_xlabel() == ITEM and ax.get_ylabel() == USER
+    [colorbar_ax] = [a for a in fig.axes if a is not ax]
+    assert colorbar_ax.get_ylabel() == "predicted rating"
+
+
+def test_predictions_options_for_small_multiples():
+    fig, ax = plt.subplots()
+    plot_predictions(np.full((3, 4), 2.345), ax=ax, colorbar=False, decimals=2)
+    assert fig.axes == [ax] and not ax.patches
+    assert {t.get_text() for t in ax.texts} == {"2.35"}
+    assert ax.get_xlabel() == "movie" and ax.get_ylabel() == "user"
+    ax = plot_predictions(np.ones((11, 10)), ax=plt.figure().gca())
+    assert len(ax.texts) == 0
+
+
+def test_predictions_bad_input_and_rcparams():
+    before = dict(mpl.rcParams)
+    with pytest.raises(ValueError, match="mask has shape"):
+        plot_predictions(np.ones((2, 3)), ax=plt.figure().gca(), mask=np.ones((3, 2)))
+    with pytest.raises(ValueError, match="non-empty 2-D"):
+        plot_predictions(np.ones(3), ax=plt.figure().gca())
+    plot_predictions(np.ones((2, 2)))
     assert dict(mpl.rcParams) == before
