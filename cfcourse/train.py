@@ -63,7 +63,7 @@ def _as_triple(data, name: str) -> Triple:
     )
 
 
-def l2_penalty(model: nn.Module, user_idx: Tensor, item_idx: Tensor) -> Tensor:
+def l2_penalty(model: nn.Module, user_idx: Tensor, item_idx: Tensor, *, which: str = "all") -> Tensor:
     """Mean over the batch of the squared norms of the rows the batch looks up.
 
     For every ``nn.Embedding`` child of ``model`` whose name starts with
@@ -76,14 +76,23 @@ def l2_penalty(model: nn.Module, user_idx: Tensor, item_idx: Tensor) -> Tensor:
     ----------
     model : nn.Module with ``user_*`` / ``item_*`` embeddings
     user_idx, item_idx : Tensor of shape (batch,), int64
+    which : {"all", "factors", "biases"}, default "all"
+        Which embeddings to include: all of them, only those whose name does
+        not end in ``_bias`` (``user_factors``, ``item_factors``), or only
+        those whose name ends in ``_bias``. ``fit`` uses the last two when
+        factors and biases get different strengths (``bias_weight_decay``).
 
     Returns
     -------
     Tensor, scalar
     """
+    if which not in ("all", "factors", "biases"):
+        raise ValueError(f"which must be 'all', 'factors' or 'biases', got {which!r}.")
     total = None
     for name, module in model.named_children():
         if not isinstance(module, nn.Embedding):
+            continue
+        if which != "all" and name.endswith("_bias") != (which == "biases"):
             continue
         if name.startswith("user_"):
             idx = user_idx
@@ -94,11 +103,43 @@ def l2_penalty(model: nn.Module, user_idx: Tensor, item_idx: Tensor) -> Tensor:
         term = module.weight[idx].pow(2).sum(dim=1).mean()
         total = term if total is None else total + term
     if total is None:
+        if which == "biases":
+            raise ValueError(
+                f"{type(model).__name__} has no nn.Embedding named user_*_bias or item_*_bias, so "
+                "bias_weight_decay has nothing to penalise; pass bias_weight_decay=None or 0."
+            )
         raise ValueError(
             f"{type(model).__name__} has no nn.Embedding named user_* or item_*, so weight_decay has "
             "nothing to penalise; name the embeddings user_factors/item_factors or pass weight_decay=0."
         )
     return total
+
+
+@torch.no_grad()
+def _add_l2_penalty_grad(model: nn.Module, user_idx: Tensor, item_idx: Tensor, factors: float, biases: float) -> float:
+    """Add the gradient of the split row-wise penalty to ``.grad`` directly; return the penalty's value.
+
+    The penalty is ``factors * l2_penalty(..., which="factors") + biases *
+    l2_penalty(..., which="biases")``; its gradient with respect to a looked-up
+    row ``w`` is ``2 * strength * w * (times the row occurs in the batch) /
+    batch``, which ``index_add_`` puts in place. Autograd would compute the same
+    numbers through a second dense pass over every table, which on a CPU costs
+    about as much as the rest of the step.
+    """
+    value = 0.0
+    for name, module in model.named_children():
+        if not isinstance(module, nn.Embedding) or not name.startswith(("user_", "item_")):
+            continue
+        strength = biases if name.endswith("_bias") else factors
+        if not strength:
+            continue
+        idx = user_idx if name.startswith("user_") else item_idx
+        rows = module.weight[idx]
+        value += strength * float(rows.pow(2).sum(dim=1).mean())
+        if module.weight.grad is None:
+            module.weight.grad = torch.zeros_like(module.weight)
+        module.weight.grad.index_add_(0, idx, rows, alpha=2.0 * strength / len(idx))
+    return value
 
 
 @dataclass
@@ -194,6 +235,9 @@ def fit(
     optimizer: str = "adam",
     seed: int = 0,
     progress: bool = False,
+    bias_weight_decay: float | None = None,
+    lr_schedule: str = "constant",
+    fused: bool = False,
 ) -> History:
     """Train ``model`` on observed ratings with mini-batch gradient descent.
 
@@ -225,6 +269,23 @@ def fit(
         generator); the global random state is not touched.
     progress : bool, default False
         Show a tqdm bar over the epochs.
+    bias_weight_decay : float or None, default None
+        A separate strength for the bias embeddings (names ending in
+        ``_bias``): the penalty becomes ``weight_decay * l2_penalty(...,
+        which="factors") + bias_weight_decay * l2_penalty(..., which="biases")``.
+        Its gradient (``2 * strength * row / batch_size`` for every looked-up
+        row) is then added to ``.grad`` directly rather than through autograd:
+        the same numbers, and a much faster step on a CPU. ``None``
+        penalises factors and biases alike with ``weight_decay``.
+    lr_schedule : {"constant", "cosine"}, default "constant"
+        ``"cosine"`` lowers the learning rate after every step along half a
+        cosine, from ``lr`` at the first step towards 0 at the last:
+        ``lr * (1 + cos(pi * step / n_steps)) / 2``.
+    fused : bool, default False
+        Use PyTorch's fused Adam kernel (``torch.optim.Adam(fused=True)``):
+        the same algorithm in one kernel for all parameters, usually faster
+        on a CPU (results differ only by float rounding).
+        Only with ``optimizer="adam"``.
 
     Returns
     -------
@@ -241,12 +302,20 @@ def fit(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     if weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
+    if bias_weight_decay is not None and bias_weight_decay < 0:
+        raise ValueError(f"bias_weight_decay must be >= 0 or None, got {bias_weight_decay!r}.")
+    if lr_schedule not in ("constant", "cosine"):
+        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}.")
     if optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        opt = torch.optim.Adam(model.parameters(), lr=lr, **({"fused": True} if fused else {}))
     elif optimizer == "sgd":
+        if fused:
+            raise ValueError("fused=True needs optimizer='adam' (SGD has no fused kernel here); drop fused.")
         opt = torch.optim.SGD(model.parameters(), lr=lr)
     else:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
+    n_steps = epochs * math.ceil(n / batch_size)
+    step = 0
 
     generator = torch.Generator().manual_seed(seed)
     history = History()
@@ -259,12 +328,19 @@ def fit(
             batch = perm[start : start + batch_size]
             user_idx, item_idx, ratings = train[0][batch], train[1][batch], train[2][batch]
             loss = mse(model(user_idx, item_idx), ratings)
-            if weight_decay:
+            if weight_decay and bias_weight_decay is None:
                 loss = loss + weight_decay * l2_penalty(model, user_idx, item_idx)
+            if lr_schedule == "cosine":
+                for group in opt.param_groups:
+                    group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * step / n_steps))
+            step += 1
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            penalty = 0.0
+            if bias_weight_decay is not None:  # split strengths: the penalty's gradient is added by hand
+                penalty = _add_l2_penalty_grad(model, user_idx, item_idx, weight_decay, bias_weight_decay)
             opt.step()
-            total += loss.item() * len(batch)
+            total += (loss.item() + penalty) * len(batch)
         history.epoch.append(epoch)
         history.train_loss.append(total / n)
         history.train_rmse.append(_rmse(model, train))

@@ -169,3 +169,70 @@ def test_bad_arguments_raise(world, kwargs, error, match):
     kwargs = {"train": world["train"], **kwargs}
     with pytest.raises(error, match=match):
         fit(DotProduct(N_USERS, N_ITEMS, 2), **kwargs)
+
+
+# --- options added for cfcourse.factorization: separate bias decay, cosine schedule, fused Adam
+
+
+def test_l2_penalty_splits_into_factors_and_biases():
+    model = DotProductBias(3, 4, 2)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(generator=torch.Generator().manual_seed(3))
+    user_idx, item_idx = torch.tensor([0, 2, 2]), torch.tensor([1, 1, 3])
+    factors = l2_penalty(model, user_idx, item_idx, which="factors")
+    biases = l2_penalty(model, user_idx, item_idx, which="biases")
+    expected_biases = (model.user_bias.weight[user_idx, 0] ** 2 + model.item_bias.weight[item_idx, 0] ** 2).mean()
+    torch.testing.assert_close(biases, expected_biases)
+    torch.testing.assert_close(factors + biases, l2_penalty(model, user_idx, item_idx))
+    with pytest.raises(ValueError, match="which must be"):
+        l2_penalty(model, user_idx, item_idx, which="bias")
+    with pytest.raises(ValueError, match="bias_weight_decay"):
+        l2_penalty(DotProduct(3, 4, 2), user_idx, item_idx, which="biases")
+
+
+def test_equal_bias_weight_decay_is_the_shared_penalty(world):
+    histories, weights = [], []
+    for extra in ({}, {"bias_weight_decay": 0.1}):
+        model = DotProductBias(N_USERS, N_ITEMS, 2)
+        histories.append(fit(model, world["train"], epochs=3, lr=0.03, batch_size=64, weight_decay=0.1, **extra))
+        weights.append(model.user_factors.weight.detach().clone())
+    np.testing.assert_allclose(histories[0].train_loss, histories[1].train_loss, rtol=1e-5)
+    torch.testing.assert_close(weights[0], weights[1], rtol=1e-4, atol=1e-6)
+
+
+def test_bias_weight_decay_shrinks_only_the_biases(world):
+    norms = {}
+    for bias_weight_decay in (0.0, 1.0):
+        model = DotProductBias(N_USERS, N_ITEMS, 2)
+        fit(model, world["train"], epochs=20, lr=0.03, batch_size=64, weight_decay=0.0, bias_weight_decay=bias_weight_decay)
+        norms[bias_weight_decay] = float(model.user_bias.weight.detach().norm() ** 2 + model.item_bias.weight.detach().norm() ** 2)
+    assert norms[1.0] < 0.5 * norms[0.0]
+
+
+def test_cosine_schedule_and_fused_adam_learn(world):
+    model = DotProductBias(N_USERS, N_ITEMS, 2, y_range=(0.5, 5.0))
+    history = fit(model, world["train"], world["valid"], epochs=60, lr=0.1, batch_size=64, lr_schedule="cosine", fused=True)
+    assert history.valid_rmse[-1] < 0.05
+
+
+def test_fused_adam_matches_plain_adam(world):
+    weights = []
+    for fused in (False, True):
+        model = DotProductBias(N_USERS, N_ITEMS, 2)
+        fit(model, world["train"], epochs=2, lr=0.03, batch_size=64, fused=fused)
+        weights.append(model.item_factors.weight.detach().clone())
+    torch.testing.assert_close(weights[0], weights[1], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(bias_weight_decay=-0.1), "bias_weight_decay"),
+        (dict(lr_schedule="linear"), "lr_schedule"),
+        (dict(optimizer="sgd", fused=True), "fused"),
+    ],
+)
+def test_bad_new_options_raise(world, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fit(DotProductBias(N_USERS, N_ITEMS, 2), world["train"], **kwargs)
