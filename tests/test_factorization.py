@@ -340,3 +340,14 @@ def test_predict_rejects_bad_frames(fitted):
         fitted.predict(GOOD.head(0))
     with pytest.raises(ValueError, match="unknown must be one of"):
         fitted.predict(GOOD, unknown="drop")
+
+
+def test_fold_in_prior_keeps_one_answer_from_being_over_read(world, fitted):
+    # With the training penalty alone a single answer drags the user far from
+    # everyone else; the default prior keeps them near the average user.
+    one = world.ratings[world.ratings["userId"] == 7].head(1)
+    average = np.append(fitted.model_.user_factors.weight.detach().numpy().mean(axis=0),
+                        fitted.model_.user_bias.weight.detach().numpy().mean())
+    bare = np.linalg.norm(fitted.fold_in(one, prior=(0.0, 0.0)).vector - average)
+    shrunk = np.linalg.norm(fitted.fold_in(one).vector - average)
+    assert shrunk < 0.8 * bare
