@@ -314,3 +314,136 @@ def plot_predictions(
             ax.text(j, i, f"{value:.{decimals}f}", ha="center", va="center",
                     color="white" if value < middle else "black")  # fmt: skip
     return ax
+
+
+def plot_validation_curve(
+    values,
+    train_rmse,
+    valid_rmse,
+    ax: plt.Axes | None = None,
+    *,
+    xlabel: str = "hyper-parameter",
+    log_x: bool = False,
+) -> plt.Axes:
+    """Train and validation RMSE against one hyper-parameter, the best value marked.
+
+    Parameters
+    ----------
+    values : sequence of float, length n
+        The hyper-parameter's values, e.g. ``n_factors`` or ``weight_decay``.
+    train_rmse, valid_rmse : sequence of float, length n
+        The RMSE on the training and on the validation ratings at each value.
+    ax : Axes, optional
+        Where to draw; default ``plt.gca()``.
+    xlabel : str, default "hyper-parameter"
+    log_x : bool, default False
+        Log scale on x (for values like 0.01, 0.1, 1). A value of 0 cannot be
+        shown on a log scale: pass ``log_x=False`` or leave it out.
+
+    Returns
+    -------
+    Axes
+        Two lines with markers ("train RMSE", "validation RMSE"), a dotted
+        vertical line at the value with the lowest validation RMSE (labelled
+        "best: <value>"), x ticks at the values tried, a legend, x labelled
+        ``xlabel`` and y "RMSE".
+
+    Introduced in notebooks/08_training.ipynb.
+    """
+    values = np.asarray(values, dtype=float)
+    train_rmse, valid_rmse = np.asarray(train_rmse, dtype=float), np.asarray(valid_rmse, dtype=float)
+    if values.ndim != 1 or len(values) == 0 or not len(values) == len(train_rmse) == len(valid_rmse):
+        raise ValueError(
+            f"values, train_rmse and valid_rmse must be 1-D and of one length, got lengths "
+            f"{values.size}, {train_rmse.size}, {valid_rmse.size}."
+        )
+    if log_x and (values <= 0).any():
+        raise ValueError(f"log_x=True needs positive values, got {values.tolist()}; pass log_x=False.")
+    ax = ax or plt.gca()
+    ax.plot(values, train_rmse, marker="o", label="train RMSE")
+    ax.plot(values, valid_rmse, marker="o", label="validation RMSE")
+    best = values[int(np.argmin(valid_rmse))]
+    ax.axvline(best, color="0.4", ls=":", label=f"best: {best:g}")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xticks(values, labels=[f"{v:.3g}" for v in values])  # ticks at the values tried
+    ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("RMSE")
+    ax.legend()
+    return ax
+
+
+def plot_embedding_map(
+    coords: np.ndarray | pd.DataFrame,
+    labels=None,
+    ax: plt.Axes | None = None,
+    *,
+    label_order=None,
+    min_distance: float = 0.05,
+    max_label: int = 24,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> plt.Axes:
+    """Draw points in 2-D (e.g. movie embeddings reduced by PCA) and name a readable subset.
+
+    Titles on a scatter overlap quickly, so labels are placed greedily in
+    ``label_order``: a point is named only if every already named point is at
+    least ``min_distance`` away from it (a fraction of the plot's height;
+    sideways, where the text runs, distances count a quarter as much).
+    Named points are drawn in colour, the others in light grey.
+
+    Parameters
+    ----------
+    coords : ndarray or DataFrame of shape (n_points, 2)
+        A DataFrame's two column names become the default axis labels.
+    labels : sequence of str of length n_points, optional
+        The text of each point (e.g. titles); default: no text.
+    ax : Axes, optional
+        Where to draw; default ``plt.gca()``.
+    label_order : sequence of int, optional
+        Positions of the points to try to name, most important first (e.g. the
+        most-rated movies); default every point in order.
+    min_distance : float, default 0.05
+        Smallest vertical distance between two named points, as a fraction of
+        the axes (four times that sideways); 0 names every point of ``label_order``.
+    max_label : int, default 24
+        Labels longer than this are cut with "…".
+    xlabel, ylabel : str, optional
+        Axis labels; default the DataFrame's column names, else "component 1" and "component 2".
+
+    Returns
+    -------
+    Axes
+        With one scatter of all points, one of the named points, one text per
+        named point, and labelled axes.
+
+    Introduced in notebooks/09_what_the_model_learned.ipynb.
+    """
+    frame = pd.DataFrame(coords)
+    points = frame.to_numpy(dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
+        raise ValueError(f"coords must have shape (n_points, 2), got {points.shape}; reduce to 2-D first (e.g. PCA).")
+    if labels is not None and len(labels) != len(points):
+        raise ValueError(f"labels has {len(labels)} entries for {len(points)} points; give one label per point.")
+    ax = ax or plt.gca()
+    order = range(len(points)) if label_order is None else [int(i) for i in label_order]
+    span = np.ptp(points, axis=0)
+    scaled = (points - points.min(axis=0)) / np.where(span > 0, span, 1.0)
+    named: list[int] = []
+    if labels is not None:
+        for i in order:
+            # a label is wide and short: keep named points min_distance apart vertically, or 4x that sideways
+            if all(np.hypot((scaled[i, 0] - scaled[j, 0]) / 4, scaled[i, 1] - scaled[j, 1]) >= min_distance
+                   for j in named):  # fmt: skip
+                named.append(i)
+    ax.scatter(points[:, 0], points[:, 1], s=8, color="0.75", zorder=1)
+    if named:
+        ax.scatter(points[named, 0], points[named, 1], s=16, color="tab:blue", zorder=2)
+        for i in named:
+            ax.annotate(_truncate(labels[i], max_label), points[i], xytext=(3, 3), textcoords="offset points",
+                        fontsize=8, zorder=3)  # fmt: skip
+    columns = [str(c) for c in frame.columns] if isinstance(coords, pd.DataFrame) else ["component 1", "component 2"]
+    ax.set_xlabel(xlabel or columns[0])
+    ax.set_ylabel(ylabel or columns[1])
+    return ax

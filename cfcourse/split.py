@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from cfcourse.columns import ITEM, RATING, USER
+from cfcourse.columns import ITEM, RATING, TIMESTAMP, USER
 from cfcourse.ratings import UnknownIdError, check_ratings
 
-__all__ = ["USER_IDX", "ITEM_IDX", "encode", "train_valid_split", "Split", "frame_to_tensors"]
+__all__ = ["USER_IDX", "ITEM_IDX", "encode", "train_valid_split", "time_split", "Split", "frame_to_tensors"]
 
 USER_IDX = "user_idx"
 """Column holding a user's contiguous index (0..n_users-1), added by ``encode``."""
@@ -211,4 +211,72 @@ def train_valid_split(ratings: pd.DataFrame, valid_frac: float = 0.1, seed: int 
         dropped=int((~keep).sum()),
         valid_frac=valid_frac,
         seed=seed,
+    )
+
+
+def time_split(ratings: pd.DataFrame, valid_frac: float = 0.1) -> Split:
+    """Hold out each user's most recent ratings: validation is the future.
+
+    For every user with ``n`` ratings, the ``int(valid_frac * n)`` latest by
+    ``timestamp`` are validation, the rest train (equal timestamps keep the
+    order of the rows). So every user is in train, and the model is asked to
+    predict what each user rated *after* everything it saw of them. As in
+    ``train_valid_split``, validation rows whose movie never occurs in train
+    (a movie first rated later) are dropped and counted in ``Split.dropped``;
+    ids are encoded from the training part and each part keeps the original
+    row order.
+
+    Introduced in notebooks/08_training.ipynb.
+
+    Parameters
+    ----------
+    ratings : DataFrame with columns ``userId``, ``movieId``, ``rating``, ``timestamp``
+        ``timestamp`` may be datetimes or numbers (anything that sorts).
+    valid_frac : float, default 0.1
+        Share of each user's ratings held out, in (0, 1).
+
+    Returns
+    -------
+    Split
+        ``seed`` is 0: the split is deterministic and uses no random numbers.
+
+    Raises
+    ------
+    TypeError, cfcourse.ratings.RatingsError (a ValueError)
+        If ``ratings`` fails ``cfcourse.ratings.check_ratings`` or has no
+        ``timestamp`` column.
+
+    Examples
+    --------
+    >>> split = time_split(load_ratings())            # doctest: +SKIP
+    >>> user_idx, item_idx, y = split.tensors("valid")  # doctest: +SKIP
+    """
+    check_ratings(ratings)
+    if TIMESTAMP not in ratings.columns:
+        raise ValueError(
+            f"ratings has no {TIMESTAMP!r} column, so there is no 'most recent'; it has "
+            f"{list(ratings.columns)}. Use cfcourse.data.load_ratings(), or train_valid_split for a random split."
+        )
+    if not 0.0 < valid_frac < 1.0:
+        raise ValueError(f"valid_frac must be between 0 and 1 (exclusive), got {valid_frac!r}; try 0.1.")
+    frame = pd.DataFrame({USER: ratings[USER].to_numpy(), "time": ratings[TIMESTAMP].to_numpy()})
+    order = frame.sort_values([USER, "time"], kind="stable").index.to_numpy()  # positions 0..n-1
+    rank_from_end = frame.iloc[order].groupby(USER, sort=False).cumcount(ascending=False).to_numpy()
+    count = frame[USER].map(frame[USER].value_counts()).to_numpy()[order]
+    in_valid = np.zeros(len(ratings), dtype=bool)
+    in_valid[order] = rank_from_end < (valid_frac * count).astype(np.int64)
+    train_raw, valid_raw = ratings.iloc[np.flatnonzero(~in_valid)], ratings.iloc[np.flatnonzero(in_valid)]
+    keep = valid_raw[USER].isin(train_raw[USER]) & valid_raw[ITEM].isin(train_raw[ITEM])
+    train, user_ids, item_ids = encode(train_raw)
+    valid, _, _ = encode(valid_raw[keep], user_ids=user_ids, item_ids=item_ids)
+    return Split(
+        train=train,
+        valid=valid,
+        n_users=len(user_ids),
+        n_items=len(item_ids),
+        user_ids=user_ids,
+        item_ids=item_ids,
+        dropped=int((~keep).sum()),
+        valid_frac=valid_frac,
+        seed=0,
     )

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from cfcourse.columns import ITEM, RATING_MAX, RATING_MIN, USER
-from cfcourse.plots import plot_matmul_shapes, plot_predictions, plot_ratings_table, plot_sigmoid_range
+from cfcourse.plots import (
+    plot_matmul_shapes,
+    plot_predictions,
+    plot_ratings_table,
+    plot_sigmoid_range,
+    plot_validation_curve,
+)
 
 
 @pytest.fixture
@@ -175,3 +181,61 @@ def test_predictions_bad_input_and_rcparams():
         plot_predictions(np.ones(3), ax=plt.figure().gca())
     plot_predictions(np.ones((2, 2)))
     assert dict(mpl.rcParams) == before
+
+
+def test_validation_curve_draws_both_curves_and_marks_the_best():
+    fig, ax = plt.subplots()
+    assert plot_validation_curve([0.01, 0.1, 1.0], [0.5, 0.6, 0.9], [0.95, 0.85, 0.92], ax=ax,
+                                 xlabel="weight decay", log_x=True) is ax  # fmt: skip
+    train, valid, best = ax.get_lines()
+    np.testing.assert_allclose(train.get_ydata(), [0.5, 0.6, 0.9])
+    np.testing.assert_allclose(valid.get_ydata(), [0.95, 0.85, 0.92])
+    assert best.get_xdata()[0] == 0.1 and best.get_label() == "best: 0.1"
+    assert ax.get_xlabel() == "weight decay" and ax.get_ylabel() == "RMSE" and ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train RMSE", "validation RMSE", "best: 0.1"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.1", "1"]
+    assert list(ax.get_xticks(minor=True)) == []
+
+
+def test_validation_curve_bad_input_and_rcparams():
+    before = dict(mpl.rcParams)
+    with pytest.raises(ValueError, match="one length"):
+        plot_validation_curve([1, 2], [0.5], [0.6, 0.7])
+    with pytest.raises(ValueError, match="log_x"):
+        plot_validation_curve([0, 1], [0.5, 0.4], [0.6, 0.7], log_x=True)
+    plot_validation_curve([8, 32], [0.5, 0.4], [0.6, 0.7])
+    assert plt.gca().get_xscale() == "linear"
+    assert dict(mpl.rcParams) == before
+
+
+def test_embedding_map_names_a_subset_without_crowding():
+    from cfcourse.plots import plot_embedding_map
+
+    coords = np.array([[0.0, 0.0], [0.001, 0.0], [1.0, 1.0], [0.5, 0.2]])
+    fig, ax = plt.subplots()
+    assert plot_embedding_map(coords, ["a", "b", "c", "d"], ax=ax, label_order=[1, 0, 2]) is ax
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["b", "c"]  # "a" sits on "b", which came first; "d" was not asked for
+    assert len(ax.collections) == 2  # all points, then the named ones
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), coords)
+    assert ax.get_xlabel() == "component 1" and ax.get_ylabel() == "component 2"
+
+
+def test_embedding_map_names_every_point_with_zero_distance_and_uses_frame_columns():
+    from cfcourse.plots import plot_embedding_map
+
+    frame = pd.DataFrame({"PC1": [0.0, 0.0, 1.0], "PC2": [0.0, 0.0, 1.0]})
+    ax = plot_embedding_map(frame, ["a very long title that goes on", "b", "c"], min_distance=0, max_label=10)
+    assert [t.get_text() for t in ax.texts] == ["a very lo…", "b", "c"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("PC1", "PC2")
+    plt.figure()
+    assert len(plot_embedding_map(frame).texts) == 0  # no labels: points only
+
+
+def test_embedding_map_bad_input():
+    from cfcourse.plots import plot_embedding_map
+
+    with pytest.raises(ValueError, match="shape"):
+        plot_embedding_map(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="one label per point"):
+        plot_embedding_map(np.zeros((3, 2)), ["a"])

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cfcourse.columns import ITEM, RATING, USER
-from cfcourse.split import ITEM_IDX, USER_IDX, Split, encode, train_valid_split
+from cfcourse.split import ITEM_IDX, USER_IDX, Split, encode, time_split, train_valid_split
 
 
 def small_ratings(n_users=12, n_items=15, n=60, seed=0) -> pd.DataFrame:
@@ -120,3 +120,49 @@ def test_bad_valid_frac_raises(valid_frac):
 def test_not_a_frame_raises():
     with pytest.raises(TypeError, match="DataFrame"):
         train_valid_split(np.zeros((3, 3)))
+
+
+# --- time_split: each user's most recent ratings are validation
+
+
+def test_time_split_holds_out_each_users_latest_ratings():
+    frame = pd.DataFrame({
+        USER: [1] * 10 + [2] * 20 + [3] * 5,
+        ITEM: list(range(10)) + list(range(6, 20)) + [0, 1, 2, 3, 4, 5] + list(range(5)),
+        RATING: 3.0,
+        "timestamp": list(range(10, 0, -1)) + list(range(20)) + [5, 1, 4, 2, 3],
+    })  # fmt: skip
+    split = time_split(frame, valid_frac=0.2)
+    held = split.valid.groupby(USER)["timestamp"].apply(sorted).to_dict()
+    assert held == {1: [9, 10], 2: [16, 17, 18, 19], 3: [5]}  # int(0.2 * n) latest of each user
+    assert split.dropped == 0 and split.seed == 0 and split.valid_frac == 0.2
+    assert list(split.train.index) == sorted(split.train.index)  # original row order kept
+    assert len(split.train) + len(split.valid) == len(frame)
+
+
+def test_time_split_validation_is_after_training_for_every_user():
+    ratings = small_ratings(n_users=4, n_items=40, n=120, seed=3).sample(frac=1.0, random_state=0)
+    split = time_split(ratings, valid_frac=0.25)
+    last_train = split.train.groupby(USER)["timestamp"].max()
+    first_valid = split.valid.groupby(USER)["timestamp"].min()
+    assert (first_valid > last_train.reindex(first_valid.index)).all()
+    assert set(split.valid[ITEM]) <= set(split.train[ITEM])
+    for part in (split.train, split.valid):
+        np.testing.assert_array_equal(split.user_ids[part[USER_IDX]], part[USER])
+
+
+def test_time_split_drops_movies_first_rated_in_the_future():
+    frame = pd.DataFrame({USER: [1, 1, 1, 1, 2, 2], ITEM: [5, 6, 7, 8, 5, 6], RATING: 4.0,
+                          "timestamp": [1, 2, 3, 4, 1, 2]})  # fmt: skip
+    split = time_split(frame, valid_frac=0.5)
+    assert split.dropped == 2  # movies 7 and 8 are only ever rated last
+    assert split.valid[ITEM].tolist() == [6] and split.n_items == 2
+
+
+def test_time_split_bad_input_raises():
+    with pytest.raises(ValueError, match="timestamp"):
+        time_split(small_ratings().drop(columns=["timestamp"]))
+    with pytest.raises(ValueError, match="valid_frac"):
+        time_split(small_ratings(), valid_frac=1.0)
+    with pytest.raises(TypeError, match="DataFrame"):
+        time_split(np.zeros((3, 3)))

@@ -1,0 +1,225 @@
+"""Baselines: what a model has to beat, each a tiny ``fit`` / ``predict`` estimator.
+
+Introduced in notebooks/08_training.ipynb, where every model of the course is
+compared with them on the same split. From the simplest to the strongest:
+
+- ``GlobalMean``: the mean training rating, for everyone;
+- ``UserMean``: each user's mean rating (generous raters get more stars);
+- ``ItemMean``: each movie's mean rating (loved movies get more stars);
+- ``BiasBaseline``: ``global_mean + user_bias[u] + item_bias[i]``, the regularised
+  bias-only model of ``cfcourse.factorization.baseline_biases``.
+
+All take frames with the columns ``userId``, ``movieId`` (and ``rating`` for
+``fit``), as ``cfcourse.data.load_ratings`` and the parts of
+``cfcourse.split.train_valid_split`` have. A user or movie never seen in
+``fit`` falls back to the global mean (for ``BiasBaseline``: its unknown bias
+counts as 0). Like scikit-learn estimators, ``__init__`` only stores the
+arguments, learned state ends in ``_`` and ``fit`` returns ``self``.
+
+>>> from cfcourse.baselines import UserMean            # doctest: +SKIP
+>>> UserMean().fit(split.train).predict(split.valid)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
+from cfcourse.ratings import check_ratings
+
+__all__ = ["GlobalMean", "UserMean", "ItemMean", "BiasBaseline"]
+
+
+class _Baseline:
+    """Shared checks: ``fit`` validates ratings, ``predict`` needs a fitted estimator."""
+
+    def _fit_check(self, ratings: pd.DataFrame) -> pd.DataFrame:
+        return check_ratings(ratings)
+
+    def _predict_check(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if not hasattr(self, "global_mean_"):
+            from cfcourse.factorization import NotFittedError  # torch is imported only when needed
+
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet, so predict() has nothing to use; "
+                "call .fit(ratings) first."
+            )
+        return check_ratings(frame, columns=(USER, ITEM), scale=None, allow_duplicates=True)
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.endswith("_"))
+        return f"{type(self).__name__}({params})"
+
+
+class GlobalMean(_Baseline):
+    """Predict the mean training rating for every (user, movie) pair.
+
+    Attributes
+    ----------
+    global_mean_ : float
+        Mean of the training ratings.
+    """
+
+    def fit(self, ratings: pd.DataFrame) -> GlobalMean:
+        """Learn the mean rating.
+
+        Parameters
+        ----------
+        ratings : DataFrame with columns ``userId``, ``movieId``, ``rating``
+
+        Returns
+        -------
+        self
+        """
+        self._fit_check(ratings)
+        self.global_mean_ = float(ratings[RATING].mean())
+        return self
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The global mean for each row of ``frame``.
+
+        Parameters
+        ----------
+        frame : DataFrame with columns ``userId``, ``movieId``
+
+        Returns
+        -------
+        ndarray of shape (len(frame),), float64
+        """
+        self._predict_check(frame)
+        return np.full(len(frame), self.global_mean_)
+
+
+class _GroupMean(_Baseline):
+    _column: str
+
+    def fit(self, ratings: pd.DataFrame):
+        """Learn the global mean and the mean rating of each id.
+
+        Parameters
+        ----------
+        ratings : DataFrame with columns ``userId``, ``movieId``, ``rating``
+
+        Returns
+        -------
+        self
+        """
+        self._fit_check(ratings)
+        self.global_mean_ = float(ratings[RATING].mean())
+        self.means_ = ratings.groupby(self._column)[RATING].mean().astype(np.float64)
+        return self
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The mean rating of each row's id; the global mean for ids not seen in ``fit``.
+
+        Parameters
+        ----------
+        frame : DataFrame with columns ``userId``, ``movieId``
+
+        Returns
+        -------
+        ndarray of shape (len(frame),), float64
+        """
+        self._predict_check(frame)
+        return self.means_.reindex(frame[self._column].to_numpy()).fillna(self.global_mean_).to_numpy(np.float64)
+
+
+class UserMean(_GroupMean):
+    """Predict each user's mean training rating, whatever the movie.
+
+    Attributes
+    ----------
+    global_mean_ : float
+        Mean of all training ratings: the prediction for unknown users.
+    means_ : Series of float64, indexed by userId
+        Each user's mean rating.
+    """
+
+    _column = USER
+
+
+class ItemMean(_GroupMean):
+    """Predict each movie's mean training rating, whoever the user.
+
+    Attributes
+    ----------
+    global_mean_ : float
+        Mean of all training ratings: the prediction for unknown movies.
+    means_ : Series of float64, indexed by movieId
+        Each movie's mean rating.
+    """
+
+    _column = ITEM
+
+
+class BiasBaseline(_Baseline):
+    """Biases only: ``global_mean + user_bias[u] + item_bias[i]``, regularised.
+
+    Fitted by ``cfcourse.factorization.baseline_biases`` (alternating exact
+    sweeps of shrunk means). Unknown users or movies get a bias of 0, so a
+    pair with both unknown gets the global mean. Predictions are clipped to the
+    rating scale [0.5, 5].
+
+    Parameters
+    ----------
+    reg_user, reg_item : float, default 5.0
+        Shrinkage: how many ratings' worth of "the bias is 0" each bias starts
+        with. A movie with 2 ratings gets 2/7 of its mean residual.
+    sweeps : int, default 5
+
+    Attributes
+    ----------
+    global_mean_ : float
+    user_bias_ : Series of float64, indexed by userId
+    item_bias_ : Series of float64, indexed by movieId
+    """
+
+    def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, sweeps: int = 5) -> None:
+        self.reg_user = reg_user
+        self.reg_item = reg_item
+        self.sweeps = sweeps
+
+    def fit(self, ratings: pd.DataFrame) -> BiasBaseline:
+        """Learn the global mean and the regularised biases.
+
+        Parameters
+        ----------
+        ratings : DataFrame with columns ``userId``, ``movieId``, ``rating``
+
+        Returns
+        -------
+        self
+        """
+        from cfcourse.factorization import baseline_biases  # torch is imported only when needed
+
+        self._fit_check(ratings)
+        for name in ("reg_user", "reg_item"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}; 5.0 is a good start.")
+        user_ids, user_idx = np.unique(ratings[USER].to_numpy(), return_inverse=True)
+        item_ids, item_idx = np.unique(ratings[ITEM].to_numpy(), return_inverse=True)
+        mean, user_bias, item_bias = baseline_biases(
+            user_idx, item_idx, ratings[RATING].to_numpy(np.float64), len(user_ids), len(item_ids),
+            reg_user=self.reg_user, reg_item=self.reg_item, sweeps=self.sweeps,
+        )  # fmt: skip
+        self.global_mean_ = mean
+        self.user_bias_ = pd.Series(user_bias, index=pd.Index(user_ids, name=USER), name="user_bias")
+        self.item_bias_ = pd.Series(item_bias, index=pd.Index(item_ids, name=ITEM), name="item_bias")
+        return self
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Global mean plus the known biases, clipped to [0.5, 5].
+
+        Parameters
+        ----------
+        frame : DataFrame with columns ``userId``, ``movieId``
+
+        Returns
+        -------
+        ndarray of shape (len(frame),), float64
+        """
+        self._predict_check(frame)
+        user_bias = self.user_bias_.reindex(frame[USER].to_numpy()).fillna(0.0).to_numpy()
+        item_bias = self.item_bias_.reindex(frame[ITEM].to_numpy()).fillna(0.0).to_numpy()
+        return np.clip(self.global_mean_ + user_bias + item_bias, RATING_MIN, RATING_MAX)
