@@ -1,0 +1,113 @@
+"""Exercises of notebooks/09_what_the_model_learned.ipynb: cosine similarity, and reading movie biases.
+
+In the notebook::
+
+    from cfcourse.exercises import ____, ex09
+
+    def cosine_similarity(a, b):
+        return ____
+
+    ex09.q1.check(cosine_similarity)
+"""
+
+import numpy as np
+
+from cfcourse.exercises import Exercise, Incorrect, call, expect_close, expect_type
+
+NOTEBOOK = "09_what_the_model_learned.ipynb"
+
+
+def cosine_similarity(a, b):
+    return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+
+
+def _check_cosine(answer):
+    cases = [
+        (np.array([3.0, 4.0, 0.0]), np.array([6.0, 8.0, 0.0])),   # same direction, twice as long
+        (np.array([1.0, 2.0, -1.0]), np.array([-2.0, 0.5, 3.0])),
+        (np.array([0.2, -0.1]), np.array([-0.4, 0.2])),            # opposite directions
+    ]  # fmt: skip
+    for a, b in cases:
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        expect_close(
+            call(answer, a, b),
+            a @ b / (na * nb),
+            name=f"cosine_similarity({a.tolist()}, {b.tolist()})",
+            hints=[
+                (a @ b, "that is the plain dot product: divide by both lengths so that only the direction counts"),
+                (np.linalg.norm(a - b), "that is the distance between the points; cosine compares directions"),
+                (a @ b / na, "only the first vector was normalised: divide by the lengths of both"),
+                (a @ b / nb, "only the second vector was normalised: divide by the lengths of both"),
+                (a @ b / (na * nb) ** 2, "divide by the lengths, not by the squared lengths"),
+            ],
+        )
+    return "the dot product of the two unit vectors: 1 for the same direction, -1 for opposite ones."
+
+
+q1 = Exercise(
+    "Cosine similarity of two movies",
+    notebook=NOTEBOOK,
+    section="4. People who liked X also liked",
+    task="Write `cosine_similarity(a, b)` for two movie vectors `a` and `b` (1-D numpy arrays): the cosine "
+    "of the angle between them.",
+    reference=cosine_similarity,
+    kind="function",
+    checker=_check_cosine,
+    hint="`a @ b` divided by the product of the two lengths, `np.linalg.norm(a) * np.linalg.norm(b)`.",
+    mistakes=[
+        ("forgot to normalise", lambda a, b: a @ b),
+        ("normalised one vector only", lambda a, b: a @ b / np.linalg.norm(a)),
+        ("distance instead of angle", lambda a, b: np.linalg.norm(a - b)),
+    ],
+)
+
+
+MOVIES = {
+    # title: (learned item bias, mean rating in training, number of ratings in training)
+    "Heat": (0.55, 3.95, 81),
+    "Casablanca": (0.78, 4.24, 90),
+    "Obscure Gem": (1.10, 5.00, 2),
+    "Fan Favourite": (0.62, 4.40, 24),
+}
+"""Four movies of a trained model: item bias, mean rating, and count of ratings."""
+
+
+def highest_bias():
+    trusted = {title: bias for title, (bias, _, count) in MOVIES.items() if count >= 20}
+    return max(trusted, key=trusted.get)
+
+
+def _check_highest_bias(answer):
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        raise Incorrect("that is a number; answer with the movie's title, a string such as 'Heat'")
+    expect_type(answer, str, what="a title (a string)")
+    title = next((t for t in MOVIES if t.lower() == answer.strip().lower()), None)
+    if title is None:
+        raise Incorrect(f"{answer!r} is not one of the movies {list(MOVIES)}")
+    if title == "Obscure Gem":
+        raise Incorrect("Obscure Gem has only 2 ratings: a bias learned from so few ratings is mostly noise, "
+                        "so keep only movies with at least 20 ratings")  # fmt: skip
+    if title == "Fan Favourite":
+        raise Incorrect("Fan Favourite has the highest mean rating among the trusted movies, but not the highest "
+                        "bias: its fans' tastes (the dot product) explain part of its high ratings")  # fmt: skip
+    if title == "Heat":
+        raise Incorrect("Heat's bias is the lowest of the trusted movies; look for the largest")
+    return "Casablanca: the largest bias among movies with at least 20 ratings, loved whatever your taste."
+
+
+q2 = Exercise(
+    "The most loved movie",
+    notebook=NOTEBOOK,
+    section="2. Movie and user biases, ranked",
+    task="`ex09.MOVIES` maps four titles to (learned item bias, mean rating, number of ratings). Among the "
+    "movies with at least 20 ratings, which has the highest bias? Replace `____` with its title, a string.",
+    reference=highest_bias,
+    checker=_check_highest_bias,
+    hint="First drop the movies with fewer than 20 ratings, then compare the biases (the first number), "
+    "not the mean ratings.",
+    mistakes=[
+        ("ignored the minimum number of ratings", "Obscure Gem"),
+        ("highest mean rating, not highest bias", "Fan Favourite"),
+        ("the bias, not the title", 0.78),
+    ],
+)
