@@ -198,20 +198,7 @@ def train_valid_split(ratings: pd.DataFrame, valid_frac: float = 0.1, seed: int 
     valid_raw = ratings.iloc[np.sort(perm[:n_valid])]
     if len(train_raw) == 0:
         raise ValueError(f"valid_frac={valid_frac} leaves no training rows out of {n}; lower valid_frac.")
-    keep = valid_raw[USER].isin(train_raw[USER]) & valid_raw[ITEM].isin(train_raw[ITEM])
-    train, user_ids, item_ids = encode(train_raw)
-    valid, _, _ = encode(valid_raw[keep], user_ids=user_ids, item_ids=item_ids)
-    return Split(
-        train=train,
-        valid=valid,
-        n_users=len(user_ids),
-        n_items=len(item_ids),
-        user_ids=user_ids,
-        item_ids=item_ids,
-        dropped=int((~keep).sum()),
-        valid_frac=valid_frac,
-        seed=seed,
-    )
+    return _split(train_raw, valid_raw, valid_frac=valid_frac, seed=seed)
 
 
 def time_split(ratings: pd.DataFrame, valid_frac: float = 0.1) -> Split:
@@ -266,6 +253,11 @@ def time_split(ratings: pd.DataFrame, valid_frac: float = 0.1) -> Split:
     in_valid = np.zeros(len(ratings), dtype=bool)
     in_valid[order] = rank_from_end < (valid_frac * count).astype(np.int64)
     train_raw, valid_raw = ratings.iloc[np.flatnonzero(~in_valid)], ratings.iloc[np.flatnonzero(in_valid)]
+    return _split(train_raw, valid_raw, valid_frac=valid_frac, seed=0)
+
+
+def _split(train_raw: pd.DataFrame, valid_raw: pd.DataFrame, *, valid_frac: float, seed: int) -> Split:
+    """Encode ids from the training part; drop validation rows whose user or movie it lacks."""
     keep = valid_raw[USER].isin(train_raw[USER]) & valid_raw[ITEM].isin(train_raw[ITEM])
     train, user_ids, item_ids = encode(train_raw)
     valid, _, _ = encode(valid_raw[keep], user_ids=user_ids, item_ids=item_ids)
@@ -278,5 +270,5 @@ def time_split(ratings: pd.DataFrame, valid_frac: float = 0.1) -> Split:
         item_ids=item_ids,
         dropped=int((~keep).sum()),
         valid_frac=valid_frac,
-        seed=0,
+        seed=seed,
     )

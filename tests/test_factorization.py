@@ -25,14 +25,6 @@ from cfcourse.toy import make_toy_world
 SMALL = dict(n_factors=3, epochs=20, lr=0.05, batch_size=128, weight_decay=0.01, bias_weight_decay=0.001)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def world():
     return make_toy_world(60, 40, density=0.5, noise=0.1, seed=0)

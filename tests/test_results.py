@@ -14,14 +14,6 @@ from cfcourse.split import train_valid_split
 NAMES = ["global mean", "dot product", "+ sigmoid", "+ biases"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def split():
     """30 users x 40 movies, half observed, ratings from a planted rank-2 world in half stars."""

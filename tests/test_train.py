@@ -14,14 +14,6 @@ from cfcourse.train import History, fit, l2_penalty, predict
 N_USERS, N_ITEMS = 40, 30
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def world():
     """40 users x 30 movies, rank 2 plus biases through a scaled sigmoid, 60% observed.
