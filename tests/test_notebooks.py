@@ -185,3 +185,17 @@ def test_every_exercise_points_at_a_real_section():
         assert exercise.section in headings, f"{exercise.key}: no section {exercise.section!r} in {exercise.notebook}"
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert f"{exercise.key}.check(" in code, f"{exercise.key} is never checked in {exercise.notebook}"
+
+
+def test_progress_bars_are_stored_as_jupyter_shows_them():
+    redraws = ["\rtraining:   0%|          | 0/2", "\rtraining:  50%|#####     | 1/2", "\rtraining: 100%|##########| 2/2"]
+    outputs = [nbformat.v4.new_output("stream", name="stderr", text=t) for t in redraws]
+    outputs.append(nbformat.v4.new_output("stream", name="stdout", text="done\n"))
+    tidy = tools.tidy_streams(outputs)
+    assert [(o.name, o.text) for o in tidy] == [("stderr", "training: 100%|##########| 2/2"), ("stdout", "done\n")]
+    # nbval compares a fresh run (every redraw) with the tidied stored text through the sanitize file
+    patterns = re.findall(r"^regex: (.*)$\n^replace: (.*)$", (ROOT / "tests" / "nbval_sanitize.cfg").read_text(), re.M)
+    fresh = "".join(redraws)
+    for regex, replace in patterns:
+        fresh = re.sub(regex, replace, fresh)
+    assert fresh == tidy[0].text

@@ -351,9 +351,35 @@ def nav(check: bool = False) -> int:
 
 # --- executing --------------------------------------------------------------
 
+def _resolve_carriage_returns(text: str) -> str:
+    """What a terminal (and Jupyter) shows: on each line, only the text after its last \\r."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def tidy_streams(outputs: list) -> list:
+    """Merge consecutive stream outputs of the same stream and resolve progress-bar redraws.
+
+    A tqdm bar writes one stream output per redraw, each starting with \\r; stored
+    as is, a notebook keeps every intermediate state. Jupyter shows only the last,
+    so that is what is stored.
+    """
+    tidy = []
+    for output in outputs:
+        if output.output_type == "stream" and tidy and tidy[-1].output_type == "stream" and tidy[-1].name == output.name:
+            tidy[-1].text += output.text
+        else:
+            tidy.append(output)
+    for output in tidy:
+        if output.output_type == "stream":
+            output.text = _resolve_carriage_returns(output.text)
+    return tidy
+
+
 def clean_metadata(nb):
-    """Drop what varies between runs and says nothing to a learner."""
+    """Drop what varies between runs and says nothing to a learner; tidy progress bars."""
     for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = tidy_streams(cell.outputs)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
