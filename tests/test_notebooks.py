@@ -199,3 +199,16 @@ def test_progress_bars_are_stored_as_jupyter_shows_them():
     for regex, replace in patterns:
         fresh = re.sub(regex, replace, fresh)
     assert fresh == tidy[0].text
+
+
+CHECK_FAILED = re.compile(r"\b(same|equal|equals|agree|agrees|match|matches|allclose)\b[^\n]*\bFalse\b", re.I)
+
+
+def test_no_stored_check_says_false(notebook):
+    # Notebooks confirm hand-built versions with lines like "same as cfcourse...: True";
+    # a stored False is a broken claim that nobody asserted.
+    _, nb = notebook
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            match = CHECK_FAILED.search(_text(output))
+            assert not match, f"cell {i} stored a failed check: {match.group(0)!r}"
