@@ -27,6 +27,18 @@ def _tick_positions(n: int) -> np.ndarray:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, 10).round().astype(int))
 
+def _label_table_axes(ax: plt.Axes, frame: pd.DataFrame, n_rows: int, n_cols: int, max_label: int) -> None:
+    """Tick labels from a table's index and columns (truncated, thinned when many), and axis names."""
+    rows, cols = _tick_positions(n_rows), _tick_positions(n_cols)
+    x_labels = [_truncate(frame.columns[j], max_label) for j in cols]
+    long_labels = max(map(len, x_labels)) > 4
+    ax.set_xticks(cols, labels=x_labels, rotation=45 if long_labels else 0,
+                  ha="right" if long_labels else "center")  # fmt: skip
+    ax.set_yticks(rows, labels=[_truncate(frame.index[i], max_label) for i in rows])
+    ax.set_xlabel(frame.columns.name or "movie")
+    ax.set_ylabel(frame.index.name or "user")
+
+
 
 def plot_ratings_table(
     table: pd.DataFrame | np.ndarray,
@@ -72,14 +84,7 @@ def plot_ratings_table(
     colorbar.set_label("rating")
 
     n_rows, n_cols = values.shape
-    rows, cols = _tick_positions(n_rows), _tick_positions(n_cols)
-    x_labels = [_truncate(frame.columns[j], max_label) for j in cols]
-    long_labels = max(map(len, x_labels)) > 4
-    ax.set_xticks(cols, labels=x_labels, rotation=45 if long_labels else 0,
-                  ha="right" if long_labels else "center")
-    ax.set_yticks(rows, labels=[_truncate(frame.index[i], max_label) for i in rows])
-    ax.set_xlabel(frame.columns.name or "movie")
-    ax.set_ylabel(frame.index.name or "user")
+    _label_table_axes(ax, frame, n_rows, n_cols, max_label)
 
     if annotate is None:
         annotate = values.size <= 100
@@ -297,14 +302,7 @@ def plot_predictions(
             ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="white", linewidth=1.5))
 
     n_rows, n_cols = values.shape
-    rows, cols = _tick_positions(n_rows), _tick_positions(n_cols)
-    x_labels = [_truncate(frame.columns[j], max_label) for j in cols]
-    long_labels = max(map(len, x_labels)) > 4
-    ax.set_xticks(cols, labels=x_labels, rotation=45 if long_labels else 0,
-                  ha="right" if long_labels else "center")  # fmt: skip
-    ax.set_yticks(rows, labels=[_truncate(frame.index[i], max_label) for i in rows])
-    ax.set_xlabel(frame.columns.name or "movie")
-    ax.set_ylabel(frame.index.name or "user")
+    _label_table_axes(ax, frame, n_rows, n_cols, max_label)
 
     if annotate is None:
         annotate = values.size <= 100
