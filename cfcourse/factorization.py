@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
+from cfcourse.gradients import sigmoid, sigmoid_range
 from cfcourse.models import DotProductBias, _check_range
 from cfcourse.ratings import UnknownIdError, check_ratings
 from cfcourse.train import History, fit, predict
@@ -342,8 +343,7 @@ class MatrixFactorization:
         )
 
     def _squeeze(self, logits: np.ndarray) -> np.ndarray:
-        low, high = (float(v) for v in self.y_range)
-        return low + (high - low) / (1.0 + np.exp(-logits))
+        return sigmoid_range(logits, *(float(v) for v in self.y_range))
 
     def _unknown_mode(self, unknown: str | None) -> str:
         mode = self.unknown if unknown is None else unknown
@@ -615,7 +615,7 @@ class MatrixFactorization:
 
         damping, current = 1e-3, objective(theta)
         for _ in range(n_steps):
-            s = 1.0 / (1.0 + np.exp(-(q @ theta + offset)))
+            s = sigmoid(q @ theta + offset)
             residual = r - (low + (high - low) * s)
             jac = ((high - low) * s * (1.0 - s))[:, None] * q  # d prediction / d theta
             grad = jac.T @ residual - penalty * (theta - centre)

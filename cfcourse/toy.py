@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
+from cfcourse.gradients import sigmoid_range
 
 __all__ = ["MAX_DENSE_CELLS", "ToyWorld", "TooLargeToDensifyError", "make_toy_world"]
 
@@ -144,7 +145,7 @@ class ToyWorld:
             + self.user_bias.to_numpy()[:, None]
             + self.item_bias.to_numpy()[None, :]
         )
-        return self._dense_frame(_scaled_sigmoid(logits, self.y_range))
+        return self._dense_frame(sigmoid_range(logits, *self.y_range))
 
     @property
     def mask(self) -> pd.DataFrame:
@@ -302,12 +303,7 @@ def make_toy_world(
 def _scores(user_factors, item_factors, user_bias, item_bias, user_idx, item_idx, y_range) -> np.ndarray:
     """The course's equation for pairs: scaled sigmoid of dot product plus both biases."""
     dot = np.einsum("nk,nk->n", user_factors[user_idx], item_factors[item_idx])
-    return _scaled_sigmoid(dot + user_bias[user_idx] + item_bias[item_idx], y_range)
-
-
-def _scaled_sigmoid(logits: np.ndarray, y_range: tuple[float, float]) -> np.ndarray:
-    low, high = y_range
-    return low + (high - low) / (1.0 + np.exp(-logits))
+    return sigmoid_range(dot + user_bias[user_idx] + item_bias[item_idx], *y_range)
 
 
 def _zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:
