@@ -7,6 +7,7 @@ the learner's install (no test tools), and the rebuild of an interrupted `.venv`
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import http.server
 import os
@@ -186,7 +187,9 @@ def test_fresh_setup_with_a_pypi_only_pip_gets_cpu_torch_and_no_cuda(tmp_path, c
     assert "jupyterlab" in names and "pytest" not in names and "nbval" not in names
 
     # The same .venv, asked for by another Python, is rebuilt, and says why.
-    other = next((p for p in map(shutil.which, ["python3.13", "python3.12", "python3.11"]) if p and subprocess.run(
+    candidates = [*map(shutil.which, ["python3.13", "python3.12", "python3.11"]),
+                  *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[123]*/bin/python3")))]
+    other = next((p for p in candidates if p and subprocess.run(
         [p, "-c", "import os, sys; sys.exit(os.path.realpath(sys._base_executable) == sys.argv[1])",
          os.path.realpath(sys._base_executable)], capture_output=True).returncode == 0), None)
     if other is None:
