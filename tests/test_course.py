@@ -144,14 +144,20 @@ def test_an_invalid_PYTHON_is_reported_not_ignored(tmp_path, python, message):
 
 
 @pytest.fixture(scope="module")
-def cpu_torch_index(tmp_path_factory):
-    """A PEP 503 simple index on 127.0.0.1 holding torch's CPU wheel, copied from this machine's pip sources."""
-    root = tmp_path_factory.mktemp("index")
+def cpu_wheel_dir(tmp_path_factory):
+    """A folder holding torch's CPU wheel, copied from this machine's pip sources (its pip configuration)."""
+    wheels = tmp_path_factory.mktemp("index") / "files"
     pin = next(line for line in (ROOT / "constraints.txt").read_text().splitlines() if line.startswith("torch=="))
-    wheels = root / "files"
     subprocess.run([str(VENV / "bin/python"), "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(wheels),
                     pin], check=True, timeout=300)
-    (wheel,) = wheels.glob("torch-*.whl")
+    return wheels
+
+
+@pytest.fixture(scope="module")
+def cpu_torch_index(cpu_wheel_dir):
+    """A PEP 503 simple index on 127.0.0.1 holding torch's CPU wheel."""
+    root = cpu_wheel_dir.parent
+    (wheel,) = cpu_wheel_dir.glob("torch-*.whl")
     assert "+cpu" in wheel.name, f"this machine's pip sources gave {wheel.name}, not the CPU build"
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     page = root / "simple" / "torch" / "index.html"
@@ -197,3 +203,20 @@ def test_fresh_setup_with_a_pypi_only_pip_gets_cpu_torch_and_no_cuda(tmp_path, c
     rebuilt = course(copy, "fetch", env={**env, "PYTHON": str(other), "CFCOURSE_WHEELHOUSE": str(tmp_path / "none")})
     assert "rebuilding .venv: it was built with" in rebuilt.stderr, rebuilt.stderr
     assert f"CFCOURSE_WHEELHOUSE={tmp_path / 'none'} is not a folder." in rebuilt.stderr
+
+
+def test_wheelhouse_dry_run_resolves_each_os_without_cuda_and_names_the_unsupported(tmp_path, cpu_wheel_dir):
+    if not (VENV / "bin/uv").exists():
+        pytest.skip("uv is not in .venv (installed with pip): ./course wheelhouse installs it")
+    platforms = ["linux-x86_64", "macos-arm64", "windows-amd64", "macos-x86_64", "windows-arm64"]
+    result = subprocess.run(
+        [str(VENV / "bin/python"), str(ROOT / "tools/wheelhouse.py"), "--dry-run", "--dest", str(tmp_path),
+         "--python", "3.11", *[arg for p in platforms for arg in ("--platform", p)]],
+        env={**os.environ, "CFCOURSE_TORCH_INDEX": str(cpu_wheel_dir)}, capture_output=True, text=True, timeout=600)
+    lines = {line.split(" Python")[0]: line for line in result.stdout.splitlines() if " Python 3.11: " in line}
+    assert result.returncode == 1, result.stdout + result.stderr  # two platforms cannot be served
+    assert re.search(r"resolves from the index: \d+ packages, torch==2\.13\.0\+cpu, 0 CUDA", lines["linux-x86_64"])
+    for name in ["macos-arm64", "windows-amd64"]:
+        assert re.search(r"resolves from the index: \d+ packages, torch==2\.13\.0, 0 CUDA", lines[name]), lines[name]
+    for name in ["macos-x86_64", "windows-arm64"]:
+        assert "does NOT resolve" in lines[name] and "torch==2.13.0 has no wheels" in lines[name]
