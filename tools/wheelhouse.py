@@ -119,7 +119,7 @@ def download(name: str, python: str, dest: Path) -> Path:
     folder = dest / f"{name}-py{python}"
     folder.mkdir(parents=True, exist_ok=True)
     tags = [f"--platform={tag}" for tag in PLATFORMS[name][1]]
-    target = [*tags, f"--python-version={python}", "--only-binary=:all:"]
+    target = [*tags, f"--python-version={full_version(python)}", "--only-binary=:all:"]
     pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--progress-bar=off", "-d", str(folder)]
     if name.startswith("linux"):
         source = os.environ.get("CFCOURSE_TORCH_INDEX") or TORCH_CPU_INDEX
