@@ -73,6 +73,7 @@ class _Report:
     def __init__(self, out: Callable[[str], None]) -> None:
         self.out = out
         self.failed: list[str] = []
+        self._last_fix = ""
 
     def ok(self, text: str) -> None:
         self.out(f" ok  {text}")
@@ -80,6 +81,10 @@ class _Report:
     def no(self, item: str, text: str, fix: str) -> None:
         self.failed.append(item)
         self.out(f" NO  {text}")
+        if fix == self._last_fix:
+            self.out("     fix: as above")
+            return
+        self._last_fix = fix
         for number, line in enumerate(fix.splitlines()):
             self.out(f"     {'fix:' if number == 0 else '    '} {line}")
 

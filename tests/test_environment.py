@@ -77,9 +77,24 @@ def test_every_package_is_pinned_in_constraints():
 
 
 def test_torch_is_pinned_to_the_cpu_wheel_version():
-    # torch==2.13.0 resolves to the CPU wheel on these machines; an unpinned
-    # torch pulls gigabytes of CUDA packages.
+    # On Linux, PyPI's torch==2.13.0 is the CUDA build: `./course` installs the
+    # CPU build (2.13.0+cpu, which satisfies the pin) from CFCOURSE_TORCH_INDEX first.
     assert pins()["torch"] == "2.13.0"
+    assert "CFCOURSE_TORCH_INDEX" in (ROOT / "course").read_text()
+
+
+def test_course_script_and_setup_check_accept_the_same_pythons():
+    from cfcourse.notebook import PYTHON_VERSIONS
+
+    script = (ROOT / "course").read_text()
+    low, high = (int(v) for v in re.search(r"^PY_MIN=(\d+) PY_MAX=(\d+)", script, re.M).groups())
+    assert PYTHON_VERSIONS == ((3, low), (3, high))
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == f">=3.{low}"
+
+
+def test_uv_is_pinned_for_the_installer():
+    assert "uv" in pins()
 
 
 def test_ci_runs_the_readme_test_command():
