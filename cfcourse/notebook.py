@@ -112,9 +112,22 @@ def _check_python(report: _Report) -> None:
         )
 
 
+def _in_colab() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("google.colab") is not None
+    except ModuleNotFoundError:  # no "google" package at all
+        return False
+
+
 def _check_packages(report: _Report) -> None:
+    colab = _in_colab()
     for name in PACKAGES:
         version = _version(name)
+        if version is None and colab and name == "jupyterlab":
+            report.ok("jupyterlab: not needed in Colab")
+            continue
         if version is None:
             report.no(name, f"{name}: not installed", INSTALL_FIX)
             continue
