@@ -95,10 +95,10 @@ def resolve(name: str, python: str, folder: Path | None = None, offline: bool = 
     reqs = requirements()
     if name.startswith("linux"):
         reqs.append(torch_pin() + "+cpu")
-    where = ["--no-index"] if offline else []
+    where = ["--no-index", "--find-links", str(folder)] if offline else torch_source_args(name, folder)
     command = [uv(), "pip", "compile", "-", "--quiet", "--no-header", "--no-annotate", "--only-binary", ":all:",
                "--python-platform", uv_platform, "--python-version", full_version(python), "-c", str(ROOT / "constraints.txt"),
-               *where, *torch_source_args(name, folder)]
+               *where]
     # uv reads the macOS version a wheel may target from MACOSX_DEPLOYMENT_TARGET (default 13.0);
     # torch 2.13's Apple-silicon wheel needs macOS 14.
     env = {**os.environ, "MACOSX_DEPLOYMENT_TARGET": MACOS_VERSION}
