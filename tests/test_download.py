@@ -1,13 +1,18 @@
-"""Tests for cfcourse/data.py: the download runs for real against a local server on 127.0.0.1."""
+"""Tests for cfcourse/download.py: the download runs for real against a local server on 127.0.0.1."""
 
+import errno
+import fcntl
 import hashlib
+import json
 import os
+import re
 import socket
 import stat
 import struct
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,20 +22,18 @@ import pandas as pd
 import platformdirs
 import pytest
 
-from cfcourse import data
-from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, TIMESTAMP, USER
-from cfcourse.data import (
+from cfcourse import download
+from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
+from cfcourse.data import load_movies, load_ratings
+from cfcourse.download import (
+    CacheError,
     ChecksumError,
     CorruptArchiveError,
     DownloadError,
     MovieLensError,
-    UnexpectedFormatError,
     UnsafeArchiveError,
     download_movielens,
-    genre_matrix,
     import_archive,
-    load_movies,
-    load_ratings,
 )
 
 REAL_ARCHIVE = Path(__file__).resolve().parents[2] / "shared/data/movielens/ml-latest-small.zip"
@@ -65,6 +68,7 @@ WRONG_SHA256 = {**TINY_SHA256, "movies.csv": "0" * 64}
 
 def zip_bytes(path, files=TINY_FILES, extra=()):
     """Write an archive laid out like ml-latest-small.zip; return its bytes."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("ml-latest-small/", b"")
         for name, content in files.items():
@@ -96,6 +100,21 @@ def good_zip(tmp_path):
     return zip_bytes(tmp_path / "good.zip")
 
 
+@pytest.fixture
+def tiny_checksums(monkeypatch):
+    """The tiny archive's checksums become the default ones (the loaders use the defaults)."""
+    monkeypatch.setattr(download, "MOVIELENS_SHA256", TINY_SHA256)
+    return TINY_SHA256
+
+
+@pytest.fixture
+def seeded(cache_dir, good_zip, tiny_checksums):
+    """A cache holding the tiny archive, extracted and verified; returns the extracted folder."""
+    cache_dir.mkdir()
+    (cache_dir / "ml-latest-small.zip").write_bytes(good_zip)
+    return download_movielens()
+
+
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         server = self.server
@@ -107,10 +126,34 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "slow":
             server.release.wait(2)  # until the client gave up (read timeout)
             return
+        if mode == "loop":  # redirect to itself, forever
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if mode == "nolength":  # no Content-Length: the body ends when the connection closes
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/zip")
         self.send_header("Content-Length", str(len(body) + (1000 if mode == "truncated" else 0)))
         self.end_headers()
+        if mode.startswith("trickle"):  # "trickle 1": one byte a second, for at most 5 seconds
+            pause = 1 / float(mode.split()[1])
+            for byte in body[: int(5 / pause)]:
+                if server.release.wait(pause):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            return
+        if mode == "stall":  # half the body, then silence
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            server.release.wait(2)
+            return
         if mode == "drop":  # half the body, then reset the connection
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -160,64 +203,32 @@ def closed_url():
 
 def test_data_dir_honours_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("CFCOURSE_DATA_DIR", str(tmp_path / "here"))
-    assert data.data_dir() == tmp_path / "here"
+    assert download.data_dir() == tmp_path / "here"
 
 
 def test_data_dir_defaults_to_user_cache(monkeypatch):
     monkeypatch.delenv("CFCOURSE_DATA_DIR", raising=False)
-    assert data.data_dir() == Path(platformdirs.user_cache_dir("cfcourse"))
+    assert download.data_dir() == Path(platformdirs.user_cache_dir("cfcourse"))
 
 
 # --- the happy paths ---------------------------------------------------------------------------
 
 
-def test_download_verifies_extracts_and_loads(cache_dir, serve, good_zip):
+def test_download_verifies_extracts_and_loads(cache_dir, serve, good_zip, tiny_checksums):
     server = serve(good_zip)
-    folder = download_movielens(url=server.url, checksums=TINY_SHA256, progress=False)
+    folder = download_movielens(url=server.url, progress=False)
 
     assert folder == cache_dir / "ml-latest-small"
     assert sorted(p.name for p in cache_dir.iterdir()) == ["ml-latest-small", "ml-latest-small.zip"]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(TINY_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*TINY_FILES, ".verified.json"])
     assert (cache_dir / "ml-latest-small.zip").read_bytes() == good_zip
+    for name, content in TINY_FILES.items():
+        assert (folder / name).read_bytes() == content
     # a second call, and the loaders, use the cache: the server is not asked again
-    assert download_movielens(url=server.url, checksums=TINY_SHA256) == folder
-
-    ratings = load_ratings()
-    assert list(ratings.columns) == [USER, ITEM, RATING, TIMESTAMP]
-    assert ratings.dtypes.tolist() == [np.int32, np.int32, np.float32, np.dtype("datetime64[s]")]
-    assert ratings[USER].tolist() == [1, 1, 2, 3]
-    assert ratings[ITEM].tolist() == [10, 20, 10, 30]
-    assert ratings[RATING].tolist() == [4.0, 3.5, 5.0, 0.5]
-    assert ratings[TIMESTAMP].iloc[0] == pd.Timestamp("2000-07-30 18:45:03")
-
-    movies = load_movies()
-    assert list(movies.columns) == [ITEM, "title", "year", "genres"]
-    assert movies[ITEM].dtype == np.int32
-    assert pd.api.types.is_string_dtype(movies["title"])
-    assert movies["year"].dtype == "Int16"
-    assert movies["title"].tolist() == [
-        "Toy Story", "American President, The", "Babylon 5", "Runaway Brain", "Death Note: Desu nôto",
-    ]
-    assert movies["year"].tolist() == [1995, 1995, pd.NA, 1995, 2006]
-    assert movies["genres"].tolist() == [
-        ["Adventure", "Animation", "Children"], ["Comedy", "Drama", "Romance"], [],
-        ["Animation", "Comedy"], [],
-    ]
+    assert download_movielens(url=server.url) == folder
+    assert load_ratings()[USER].tolist() == [1, 1, 2, 3]
+    assert len(load_movies()) == 5
     assert server.hits == 1
-
-
-def test_genre_matrix_is_one_hot_with_sorted_columns(cache_dir, good_zip):
-    cache_dir.mkdir()
-    (cache_dir / "ml-latest-small.zip").write_bytes(good_zip)
-    download_movielens(checksums=TINY_SHA256)
-    genres = genre_matrix(load_movies())
-    assert genres.index.name == ITEM
-    assert genres.index.tolist() == [10, 20, 30, 40, 50]
-    assert genres.columns.tolist() == ["Adventure", "Animation", "Children", "Comedy", "Drama", "Romance"]
-    assert (genres.dtypes == np.int8).all()
-    assert genres.loc[40].tolist() == [0, 1, 0, 1, 0, 0]
-    assert genres.loc[[30, 50]].to_numpy().sum() == 0  # no genres listed: a row of zeros
-    assert genres.sum(axis=1).tolist() == [3, 3, 0, 2, 0]
 
 
 def test_seeded_archive_is_used_without_any_server(cache_dir, closed_url, good_zip):
@@ -225,11 +236,6 @@ def test_seeded_archive_is_used_without_any_server(cache_dir, closed_url, good_z
     (cache_dir / "ml-latest-small.zip").write_bytes(good_zip)
     folder = download_movielens(url=closed_url, checksums=TINY_SHA256)
     assert (folder / "ratings.csv").read_bytes() == TINY_FILES["ratings.csv"]
-
-
-def test_extracted_folder_is_returned_as_is(cache_dir, closed_url):
-    (cache_dir / "ml-latest-small").mkdir(parents=True)
-    assert download_movielens(url=closed_url, checksums=WRONG_SHA256) == cache_dir / "ml-latest-small"
 
 
 # --- downloads that go wrong leave nothing behind ----------------------------------------------
@@ -310,11 +316,11 @@ def test_offline_message_names_an_explicit_data_dir(tmp_path, cache_dir, closed_
 
 
 def test_interrupted_download_removes_the_temporary_file(cache_dir, serve, good_zip, monkeypatch):
-    class InterruptingBar(data.tqdm):
+    class InterruptingBar(download.tqdm):
         def update(self, n=1):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(data, "tqdm", InterruptingBar)
+    monkeypatch.setattr(download, "tqdm", InterruptingBar)
     server = serve(good_zip)
     with pytest.raises(KeyboardInterrupt):
         download_movielens(url=server.url, checksums=TINY_SHA256, progress=False)
@@ -360,18 +366,10 @@ def test_extraction_itself_refuses_entries_outside_its_folder(tmp_path, entry):
     archive.parent.mkdir()
     zip_bytes(archive, extra=[(entry, b"x")])
     with pytest.raises(UnsafeArchiveError, match="refusing to extract"):
-        data._extract(archive, archive.parent)
+        download._extract(archive, archive.parent, TINY_SHA256)
     assert sorted(p.name for p in archive.parent.iterdir()) == ["bad.zip"]
     assert not (tmp_path / "evil.csv").exists()
     assert not Path("/tmp/evil-cfcourse.csv").exists()
-
-
-def test_csv_with_unexpected_header_is_reported(cache_dir):
-    folder = cache_dir / "ml-latest-small"
-    folder.mkdir(parents=True)
-    (folder / "ratings.csv").write_text("user,item,stars,time\n1,2,3.0,4\n")
-    with pytest.raises(UnexpectedFormatError, match=r"has the columns \['user', 'item', 'stars', 'time'\]"):
-        load_ratings()
 
 
 # --- import_archive and the command line ---------------------------------------------------------
@@ -401,34 +399,29 @@ def test_import_archive_refuses_a_bad_file_and_keeps_the_cache_empty(tmp_path, c
 
 
 def test_cli_where(cache_dir, capsys):
-    assert data.main(["where"]) == 0
+    assert download.main(["where"]) == 0
     out = capsys.readouterr().out
     assert f"data dir: {cache_dir}" in out
     assert "not there yet" in out
 
 
-def test_cli_fetch_reports_counts_of_cached_data(tmp_path, good_zip, capsys):
+def test_cli_fetch_reports_counts_of_cached_data(tmp_path, good_zip, tiny_checksums, capsys):
     other = tmp_path / "other"
     other.mkdir()
     (other / "ml-latest-small.zip").write_bytes(good_zip)
     download_movielens(other, checksums=TINY_SHA256)
-    assert data.main(["fetch", "--data-dir", str(other), "--quiet"]) == 0
+    assert download.main(["fetch", "--data-dir", str(other), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert f"is in {other / 'ml-latest-small'}: 4 ratings, 5 movies" in out
 
 
-def test_cli_fetch_from_bad_file_exits_1_without_traceback(tmp_path, cache_dir):
+def test_cli_fetch_from_bad_file_exits_1_without_traceback(tmp_path, cache_dir, capsys):
     bad = tmp_path / "ml-latest-small.zip"
     bad.write_bytes(b"not a zip")
-    env = {**os.environ, "CFCOURSE_DATA_DIR": str(cache_dir)}
-    result = subprocess.run(
-        [sys.executable, "-m", "cfcourse.data", "fetch", "--from", str(bad)],
-        capture_output=True, text=True, env=env, timeout=60,
-    )
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: ")
-    assert "not a readable zip" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert download.main(["fetch", "--from", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "not a readable zip" in err
     assert_empty(cache_dir)
 
 
@@ -437,7 +430,7 @@ def test_cli_fetch_from_bad_file_exits_1_without_traceback(tmp_path, cache_dir):
 
 @pytest.mark.skipif(not REAL_ARCHIVE.is_file(), reason=f"the real archive is not at {REAL_ARCHIVE}")
 def test_real_archive_imports_and_loads(tmp_path, cache_dir, capsys):
-    assert data.main(["fetch", "--from", str(REAL_ARCHIVE), "--quiet"]) == 0
+    assert download.main(["fetch", "--from", str(REAL_ARCHIVE), "--quiet"]) == 0
     assert "100,836 ratings, 9,742 movies" in capsys.readouterr().out
     ratings = load_ratings()
     movies = load_movies()
@@ -447,3 +440,290 @@ def test_real_archive_imports_and_loads(tmp_path, cache_dir, capsys):
     assert ratings[RATING].between(RATING_MIN, RATING_MAX).all()
     assert ratings[ITEM].isin(movies[ITEM]).all()
     assert movies.set_index(ITEM).loc[1, ["title", "year"]].tolist() == ["Toy Story", 1995]
+
+
+# --- issue 11, item 1: what is verified is what is extracted ------------------------------------------
+
+TAMPERED = b"userId,movieId,rating,timestamp\n1,10,0.5,964982703\n1,20,0.5,964981247\n"
+
+# each would be written over ml-latest-small/ratings.csv after the real one was verified
+DUPLICATES = ["ml-latest-small/./ratings.csv", "ml-latest-small//ratings.csv", "./ml-latest-small/ratings.csv",
+              "ml-latest-small\\ratings.csv", "ml-latest-small/RATINGS.csv"]
+
+
+@pytest.mark.parametrize("entry", DUPLICATES)
+def test_download_refuses_a_duplicate_entry_after_normalisation(tmp_path, cache_dir, serve, entry):
+    server = serve(zip_bytes(tmp_path / "bad.zip", extra=[(entry, TAMPERED)]))
+    with pytest.raises(UnsafeArchiveError, match=r"two entries .* ml-latest-small/ratings\.csv") as info:
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False)
+    assert repr(entry) in str(info.value)
+    assert_empty(cache_dir)
+
+
+@pytest.mark.parametrize("entry", DUPLICATES)
+def test_fetch_from_refuses_a_duplicate_entry_after_normalisation(tmp_path, cache_dir, tiny_checksums, capsys, entry):
+    bad = tmp_path / "usb" / "ml-latest-small.zip"
+    zip_bytes(bad, extra=[(entry, TAMPERED)])
+    assert download.main(["fetch", "--from", str(bad), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "two entries" in err and "Traceback" not in err
+    assert_empty(cache_dir)
+
+
+def test_extraction_verifies_the_bytes_it_wrote(tmp_path):
+    # even when handed an archive nobody verified, extraction checks what it wrote and keeps nothing
+    directory = tmp_path / "cache"
+    archive = directory / "ml-latest-small.zip"
+    zip_bytes(archive, files={**TINY_FILES, "ratings.csv": TAMPERED})
+    with pytest.raises(ChecksumError, match="ratings.csv extracted from .* is not the verified file"):
+        download._extract(archive, directory, TINY_SHA256)
+    assert sorted(p.name for p in directory.iterdir()) == ["ml-latest-small.zip"]
+
+
+# --- issue 11, item 2: nothing hangs, nothing floods the disk -------------------------------------------
+
+
+def test_a_trickling_download_stops_at_the_deadline(cache_dir, serve, good_zip):
+    server = serve(good_zip, "trickle 20")  # twenty bytes a second: every read gets something
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=r"too slow: [\d,]+ bytes of [\d,]+ arrived in 0\.5 seconds"):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False, timeout=(1, 5), deadline=0.5)
+    assert time.monotonic() - started < 2  # the server would go on for 5 s
+    assert_empty(cache_dir)
+
+
+def test_one_byte_a_second_is_bounded_by_the_deadline(cache_dir, serve, good_zip):
+    # the read timeout is cut to the deadline, so no single wait outlasts it either
+    server = serve(good_zip, "trickle 1")
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=r"no data for 0\.5 seconds"):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False, timeout=(1, 60), deadline=0.5)
+    assert time.monotonic() - started < 2
+    assert_empty(cache_dir)
+
+
+def test_a_silent_server_cannot_outlast_the_deadline(cache_dir, serve, good_zip):
+    server = serve(good_zip, "stall")
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="stalled"):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False, timeout=(1, 60), deadline=0.3)
+    assert time.monotonic() - started < 1.5
+    assert_empty(cache_dir)
+
+
+@pytest.mark.parametrize(
+    ("mode", "match"),
+    [("ok", r"announces [\d,]+ bytes, more than the 1,000 allowed"), ("nolength", "passed 1,000 bytes")],
+)
+def test_a_body_larger_than_the_cap_is_stopped(cache_dir, serve, good_zip, mode, match):
+    server = serve(good_zip + b"\0" * 100_000, mode)
+    with pytest.raises(DownloadError, match=match):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False, max_bytes=1_000)
+    assert_empty(cache_dir)
+
+
+def test_the_body_without_content_length_is_accepted_under_the_cap(cache_dir, serve, good_zip):
+    server = serve(good_zip, "nolength")
+    folder = download_movielens(url=server.url, checksums=TINY_SHA256, progress=False)
+    assert (folder / "ratings.csv").read_bytes() == TINY_FILES["ratings.csv"]
+
+
+def _bomb(tmp_path):
+    """A 5 kB archive with a 1 MB entry of zeros (a small zip bomb)."""
+    path = tmp_path / "usb" / "ml-latest-small.zip"
+    zip_bytes(path, extra=[("ml-latest-small/zeros.bin", b"\0" * 1_000_000)])
+    assert path.stat().st_size < 5_000
+    return path
+
+
+def test_download_refuses_an_archive_that_unpacks_to_too_much(tmp_path, cache_dir, serve):
+    server = serve(_bomb(tmp_path).read_bytes())
+    with pytest.raises(UnsafeArchiveError, match=r"unpack to more than 100,000 bytes .*'ml-latest-small/zeros\.bin'"):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False, max_extracted_bytes=100_000)
+    assert_empty(cache_dir)
+
+
+def test_fetch_from_refuses_an_archive_that_unpacks_to_too_much(tmp_path, cache_dir, tiny_checksums, monkeypatch, capsys):
+    monkeypatch.setattr(download, "MAX_EXTRACTED_BYTES", 100_000)
+    assert download.main(["fetch", "--from", str(_bomb(tmp_path)), "--quiet"]) == 1
+    assert "unpack to more than 100,000 bytes" in capsys.readouterr().err
+    assert_empty(cache_dir)
+
+
+def test_a_bomb_seeded_in_the_cache_is_refused_before_anything_is_written(tmp_path, cache_dir, closed_url):
+    cache_dir.mkdir()
+    (cache_dir / "ml-latest-small.zip").write_bytes(_bomb(tmp_path).read_bytes())
+    with pytest.raises(UnsafeArchiveError, match="unpack to more than"):
+        download_movielens(url=closed_url, checksums=TINY_SHA256, max_extracted_bytes=100_000)
+    assert sorted(p.name for p in cache_dir.iterdir()) == ["ml-latest-small.zip"]
+
+
+# --- issue 11, item 3: the extracted folder is checked on every load, and repaired ----------------------
+
+
+def _damage(folder, how):
+    ratings = folder / "ratings.csv"
+    if how == "truncated":
+        ratings.write_bytes(TINY_FILES["ratings.csv"][:-20])
+    elif how == "missing":
+        ratings.unlink()
+    elif how == "changed, same size":
+        ratings.write_bytes(TINY_FILES["ratings.csv"].replace(b"4.0", b"1.0"))
+        os.utime(ratings, ns=(1, 1))
+    elif how == "marker missing":
+        (folder / ".verified.json").unlink()
+        ratings.write_bytes(TAMPERED)
+    else:
+        raise AssertionError(how)
+
+
+DAMAGES = ["truncated", "missing", "changed, same size", "marker missing"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_a_damaged_folder_is_rebuilt_from_the_verified_archive(seeded, closed_url, how):
+    _damage(seeded, how)
+    assert download_movielens(url=closed_url) == seeded
+    assert (seeded / "ratings.csv").read_bytes() == TINY_FILES["ratings.csv"]
+    assert sorted(p.name for p in seeded.parent.iterdir()) == ["ml-latest-small", "ml-latest-small.zip"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_fetch_repairs_a_damaged_folder(seeded, how, capsys):
+    _damage(seeded, how)
+    assert download.main(["fetch", "--quiet"]) == 0
+    assert "4 ratings, 5 movies" in capsys.readouterr().out
+    assert (seeded / "ratings.csv").read_bytes() == TINY_FILES["ratings.csv"]
+
+
+def test_a_damaged_folder_without_archive_offline_says_how_to_seed(seeded, closed_url):
+    (seeded.parent / "ml-latest-small.zip").unlink()
+    _damage(seeded, "missing")
+    with pytest.raises(DownloadError, match="(?s)could not connect.*fetch --from"):
+        download_movielens(url=closed_url)
+
+
+def test_the_marker_records_what_was_verified(seeded):
+    marker = json.loads((seeded / ".verified.json").read_text())
+    assert marker["format"] == 1
+    assert sorted(marker["files"]) == sorted(TINY_SHA256)
+    for name, entry in marker["files"].items():
+        assert entry["sha256"] == TINY_SHA256[name]
+        assert entry["size"] == len(TINY_FILES[name])
+
+
+def test_the_check_on_load_hashes_nothing_when_the_marker_agrees(seeded, closed_url, monkeypatch):
+    def no_hashing(path):
+        raise AssertionError(f"hashed {path}")
+
+    monkeypatch.setattr(download, "_hash_file", no_hashing)
+    assert download_movielens(url=closed_url) == seeded
+
+
+def test_an_intact_folder_without_marker_is_verified_once_and_kept(cache_dir, closed_url):
+    # a cache extracted before the marker existed: no archive, no server, and it is still good
+    folder = cache_dir / "ml-latest-small"
+    folder.mkdir(parents=True)
+    for name, content in TINY_FILES.items():
+        (folder / name).write_bytes(content)
+    assert download_movielens(url=closed_url, checksums=TINY_SHA256) == folder
+    assert json.loads((folder / ".verified.json").read_text())["files"]["ratings.csv"]["sha256"] == (
+        TINY_SHA256["ratings.csv"]
+    )
+
+
+def test_a_folder_verified_against_other_checksums_is_not_trusted(seeded, closed_url):
+    with pytest.raises(ChecksumError, match="movies.csv"):
+        download_movielens(url=closed_url, checksums=WRONG_SHA256)
+
+
+# --- issue 11, item 7: the fetch command line never shows a traceback --------------------------------------
+
+
+def _read_only(monkeypatch):
+    # root ignores file modes, so a read-only folder is simulated where the OS would refuse
+    def refuse(*args, dir=None, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+
+    monkeypatch.setattr(download.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(download.tempfile, "mkdtemp", refuse)
+
+
+@pytest.mark.parametrize(
+    ("case", "match"),
+    [
+        ("cache is a file", r"The data folder .*/cache is a file, not a folder"),
+        ("parent is a file", r"Cannot create the data folder .*/cache/sub: .*/cache is a file"),
+        ("archive is a folder", r"ml-latest-small\.zip is a folder, not the archive"),
+        ("read-only cache", r"Cannot write to the data folder .*/cache: it is read-only for you"),
+    ],
+)
+@pytest.mark.parametrize("source", [None, "usb"])
+def test_cli_cache_problems_are_one_line_without_traceback(
+    tmp_path, cache_dir, good_zip, tiny_checksums, monkeypatch, capsys, case, match, source
+):
+    argv = ["fetch", "--quiet"]
+    if source:
+        (tmp_path / "usb").mkdir()
+        (tmp_path / "usb" / "ml-latest-small.zip").write_bytes(good_zip)
+        argv += ["--from", str(tmp_path / "usb" / "ml-latest-small.zip")]
+    if case == "cache is a file":
+        cache_dir.write_text("oops")
+    elif case == "parent is a file":
+        cache_dir.write_text("oops")
+        monkeypatch.setenv("CFCOURSE_DATA_DIR", str(cache_dir / "sub"))
+    elif case == "archive is a folder":
+        (cache_dir / "ml-latest-small.zip").mkdir(parents=True)
+    else:
+        cache_dir.mkdir()
+        _read_only(monkeypatch)
+    assert download.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert re.search(match, err), err
+
+
+def test_cli_fetch_from_a_folder_says_so(tmp_path, cache_dir, capsys):
+    assert download.main(["fetch", "--from", str(tmp_path)]) == 1
+    assert f"{tmp_path} is a folder: pass the path of the file ml-latest-small.zip" in capsys.readouterr().err
+
+
+def test_fetch_cleans_scratch_left_by_a_kill_but_not_a_live_fetchs(cache_dir, good_zip, tiny_checksums):
+    cache_dir.mkdir()
+    (cache_dir / "ml-latest-small.zip").write_bytes(good_zip)
+    stale_extract = cache_dir / ".ml-latest-small-k1ll3d.extract"
+    (stale_extract / "ml-latest-small").mkdir(parents=True)
+    (stale_extract / ".lock").touch()
+    (stale_extract / "ml-latest-small" / "ratings.csv").write_bytes(b"x" * 1000)
+    stale_part = cache_dir / ".ml-latest-small-k1ll3d.part"
+    stale_part.write_bytes(b"half a download")
+    live_part = cache_dir / ".ml-latest-small-4l1v3.part"
+    live_part.write_bytes(b"a download going on")
+    for path in (stale_extract, stale_part, live_part):
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    with open(live_part, "rb") as live:
+        fcntl.flock(live, fcntl.LOCK_EX)  # as the live fetch in another process holds it
+        assert download.main(["fetch", "--quiet"]) == 0
+    assert sorted(p.name for p in cache_dir.iterdir()) == [
+        ".ml-latest-small-4l1v3.part", "ml-latest-small", "ml-latest-small.zip",
+    ]
+
+
+def test_scratch_younger_than_a_moment_is_left_alone(cache_dir):
+    cache_dir.mkdir()
+    (cache_dir / ".ml-latest-small-n3w.extract").mkdir()  # its lock may not be taken yet
+    assert download.clean_stale_scratch() == []
+
+
+def test_a_stall_mid_body_is_called_a_stall(cache_dir, serve, good_zip):
+    server = serve(good_zip, "stall")
+    with pytest.raises(DownloadError, match=r"the transfer stalled: no data for 0\.2 seconds after [\d,]+ bytes"):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False, timeout=(1, 0.2))
+    assert_empty(cache_dir)
+
+
+def test_a_redirect_loop_is_called_a_redirect_loop(cache_dir, serve, good_zip):
+    server = serve(good_zip, "loop")
+    with pytest.raises(DownloadError, match=r"redirected too many times \(a redirect loop\)"):
+        download_movielens(url=server.url, checksums=TINY_SHA256, progress=False)
+    assert_empty(cache_dir)
