@@ -365,6 +365,8 @@ def _verify_archive(
         raise CorruptArchiveError(f"{What} is not a readable zip file ({exc}).\n{advice}") from exc
     except IsADirectoryError as exc:
         raise CorruptArchiveError(f"{What} is a folder, not a zip file.\n{advice}") from exc
+    except OSError as exc:
+        raise CorruptArchiveError(f"{What} cannot be read ({exc.strerror}).\n{advice}") from exc
 
 
 # --- the extracted folder and its marker ---------------------------------------------------------
@@ -811,8 +813,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "where":
         folder = directory / MOVIELENS_FOLDER
         print(f"data dir: {directory}")
-        if folder.is_dir():
+        problem = _folder_problem(folder, MOVIELENS_SHA256) if folder.is_dir() else "missing"
+        if problem is None:
             print(f"MovieLens: {folder}")
+        elif problem != "missing":
+            print(f"MovieLens: {folder}, but {problem}; run python -m cfcourse.data fetch to repair it")
         elif (directory / MOVIELENS_ARCHIVE).is_file():
             print(f"MovieLens: {directory / MOVIELENS_ARCHIVE} (not extracted yet: run python -m cfcourse.data fetch)")
         else:

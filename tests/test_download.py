@@ -410,6 +410,14 @@ def test_cli_where(cache_dir, capsys):
     assert "not there yet" in out
 
 
+def test_cli_where_says_when_the_data_is_there_or_damaged(seeded, capsys):
+    assert download.main(["where"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == f"MovieLens: {seeded}"
+    _damage(seeded, "truncated")
+    assert download.main(["where"]) == 0
+    assert f"MovieLens: {seeded}, but ratings.csv is damaged (sha256 " in capsys.readouterr().out
+
+
 def test_cli_fetch_reports_counts_of_cached_data(tmp_path, good_zip, tiny_checksums, capsys):
     other = tmp_path / "other"
     other.mkdir()
