@@ -9,16 +9,12 @@ import re
 import socket
 import stat
 import struct
-import subprocess
-import sys
 import threading
 import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import platformdirs
 import pytest
 
@@ -694,6 +690,13 @@ def test_cli_cache_problems_are_one_line_without_traceback(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert re.search(match, err), err
+
+
+def test_loading_from_a_cache_that_is_a_file_raises_cache_error(cache_dir):
+    # what a notebook sees (cfcourse.notebook.check_setup reports any MovieLensError)
+    cache_dir.write_text("oops")
+    with pytest.raises(CacheError, match="is a file, not a folder"):
+        load_ratings()
 
 
 def test_cli_fetch_from_a_folder_says_so(tmp_path, cache_dir, capsys):
