@@ -295,8 +295,8 @@ def _entries(zf: zipfile.ZipFile, what: str, advice: str, max_extracted_bytes: i
         if key in seen:
             raise UnsafeArchiveError(
                 f"{What} holds two entries that would be written to the same file {seen[key][1]} "
-                f"(names compared as the disk does): {seen[key][0]!r} and {info.filename!r}. One could replace the other after it was "
-                f"checked, so the archive is refused.\n{advice}"
+                f"(names compared as the disk does): {seen[key][0]!r} and {info.filename!r}. One "
+                f"could replace the other after it was checked, so the archive is refused.\n{advice}"
             )
         seen[key] = (info.filename, name)
         files[name] = info

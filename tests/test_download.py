@@ -133,6 +133,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if mode == "chunked":  # HTTP/1.1 chunked transfer encoding, in pieces of 100 bytes
+            self.protocol_version = "HTTP/1.1"
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for start in range(0, len(body), 100):
+                piece = body[start : start + 100]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if mode == "nolength":  # no Content-Length: the body ends when the connection closes
             self.send_response(200)
             self.end_headers()
@@ -531,8 +542,9 @@ def test_a_body_larger_than_the_cap_is_stopped(cache_dir, serve, good_zip, mode,
     assert_empty(cache_dir)
 
 
-def test_the_body_without_content_length_is_accepted_under_the_cap(cache_dir, serve, good_zip):
-    server = serve(good_zip, "nolength")
+@pytest.mark.parametrize("mode", ["nolength", "chunked"])
+def test_a_body_without_content_length_is_accepted_under_the_cap(cache_dir, serve, good_zip, mode):
+    server = serve(good_zip, mode)
     folder = download_movielens(url=server.url, checksums=TINY_SHA256, progress=False)
     assert (folder / "ratings.csv").read_bytes() == TINY_FILES["ratings.csv"]
 
