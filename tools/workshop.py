@@ -492,11 +492,14 @@ def generate(check: bool = False) -> int:
 def find_notebook(name: str) -> Path:
     """``05``, ``05_gradient_descent`` or a path: the notebook in notebooks/ it names."""
     stem = Path(name).name.removesuffix(".ipynb")
-    matches = sorted(p for p in CLEAN.glob("*.ipynb") if p.stem == stem or p.stem.startswith(f"{stem}_"))
+    copies = sorted(CLEAN.glob("*.ipynb"))
+    if stem.isdigit():  # "5" and "05" both mean 05_...
+        matches = [p for p in copies if p.stem[:2].isdigit() and int(p.stem[:2]) == int(stem)]
+    else:
+        matches = [p for p in copies if p.stem == stem]
     if len(matches) != 1:
-        known = ", ".join(p.stem[:2] for p in sorted(CLEAN.glob("*.ipynb")))
-        what = "matches several notebooks" if matches else "is not a notebook of the course"
-        raise SystemExit(f"'{name}' {what}: give its number or file name, one of {known}.")
+        known = ", ".join(p.stem[:2] for p in copies)
+        raise SystemExit(f"'{name}' is not a notebook of the course: give its number or file name, one of {known}.")
     return NOTEBOOKS / matches[0].name
 
 
