@@ -380,6 +380,17 @@ def _value(value) -> str:
     return repr(value)
 
 
+def mistake_descriptions(exercise) -> list[str]:
+    """The typical mistakes an exercise's checker catches, as (description, answer) pairs or records."""
+    found = []
+    for mistake in getattr(exercise, "mistakes", []):
+        if isinstance(mistake, (tuple, list)):
+            found.append(str(mistake[0]))
+        else:
+            found.append(str(getattr(mistake, "description", mistake)))
+    return found
+
+
 def expected_answer(exercise) -> str:
     """What a helper compares against: the value, or the body of the reference function."""
     answer = exercise.reference_answer()
@@ -412,7 +423,7 @@ def helper_sheet(notebooks: list[Notebook] | None = None) -> str:
     ]
     for nb in notebooks:
         for exercise in grouped.get(nb.file, []):
-            caught = "; ".join(_one_line(description, 60) for description, _ in exercise.mistakes)
+            caught = "; ".join(_one_line(description, 60) for description in mistake_descriptions(exercise))
             section = str(getattr(exercise, "section", "")).split(".")[0]
             where = f" (§{section})" if section.isdigit() else ""
             out.append(f"| `{exercise.key}` {_one_line(exercise.name, 50)}{where} | {expected_answer(exercise)} | {caught} |")
