@@ -615,8 +615,8 @@ def inline_html(text: str) -> str:
 
 
 DECK_CSS = """
-html, body { margin: 0; height: 100%; background: #222; font-family: system-ui, sans-serif; }
-.slide { box-sizing: border-box; width: 100vw; height: 100vh; padding: 5vh 7vw; background: #fff;
+html, body { margin: 0; height: 100%; overflow: hidden; background: #222; font-family: system-ui, sans-serif; }
+.slide { box-sizing: border-box; width: 100vw; height: 100vh; padding: 5vh 7vw; background: #fff; overflow: hidden;
          display: none; flex-direction: column; font-size: 3.2vh; line-height: 1.4; color: #222; }
 .slide.current { display: flex; }
 .slide h1 { font-size: 6vh; margin: 0 0 2vh; } .slide h2 { font-size: 4.5vh; margin: 0 0 2vh; color: #1d4e89; }
@@ -625,14 +625,20 @@ html, body { margin: 0; height: 100%; background: #222; font-family: system-ui, 
 .slide footer { margin-top: auto; color: #888; font-size: 2vh; }
 code { background: #f1f1f1; padding: 0 .2em; border-radius: 3px; }
 .math svg { vertical-align: middle; }
-@media print { .slide { display: flex; page-break-after: always; height: auto; min-height: 100vh; } body { background: #fff; } }
+@media print { .slide { display: flex; page-break-after: always; height: auto; min-height: 100vh; }
+               html, body { overflow: visible; background: #fff; } }
 """
 
 DECK_JS = """
 const slides = [...document.querySelectorAll('.slide')];
 let i = Math.max(0, slides.findIndex(s => '#' + s.id === location.hash));
+function fit(s) {  // shrink a long slide's text until it fits the screen
+  let size = 3.2; s.style.fontSize = size + 'vh';
+  while (s.scrollHeight > s.clientHeight && size > 1.5) { size -= 0.1; s.style.fontSize = size + 'vh'; } }
 function show(n) { i = Math.min(Math.max(n, 0), slides.length - 1);
-  slides.forEach((s, k) => s.classList.toggle('current', k === i)); history.replaceState(null, '', '#' + slides[i].id); }
+  slides.forEach((s, k) => s.classList.toggle('current', k === i)); fit(slides[i]);
+  history.replaceState(null, '', '#' + slides[i].id); }
+addEventListener('resize', () => fit(slides[i]));
 document.addEventListener('keydown', e => {
   if (['ArrowRight', 'PageDown', ' '].includes(e.key)) show(i + 1);
   if (['ArrowLeft', 'PageUp'].includes(e.key)) show(i - 1);
