@@ -399,9 +399,9 @@ def expected_answer(exercise) -> str:
     code = exercise.solution().code
     body = [line.strip() for line in code.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
     shown = "; ".join(body)
-    if len(body) > 4 or len(shown) > 150:
+    if len(body) > 4 or len(shown) > 200:
         return f"a function: see `{exercise.key}.solution()`"
-    return f"`{_one_line(shown, 150)}`"
+    return f"`{_one_line(shown, 200)}`"
 
 
 def helper_sheet(notebooks: list[Notebook] | None = None) -> str:
