@@ -97,6 +97,7 @@ def plot_ratings_table(
     return ax
 
 
+_UNOBSERVED_HATCH, _UNOBSERVED_COLOR = "///", "0.55"  # plot_predictions: mid grey reads on dark and on yellow
 _INNER_COLOR = "crimson"  # the inner size k: it must match, and it disappears
 _MATRIX_COLORS = ("#9ecae1", "#fdae6b", "#a1d99b")  # a, b, and the product
 
@@ -240,7 +241,7 @@ def plot_predictions(
     decimals: int = 1,
     max_label: int = 20,
 ) -> plt.Axes:
-    """Draw a predicted table as a heatmap on the rating scale, with the observed cells framed.
+    """Draw a predicted table as a heatmap on the rating scale, the unobserved cells hatched.
 
     Every cell of a predicted table holds a number, so unlike
     :func:`plot_ratings_table` nothing is grey; the colours use the same scale
@@ -255,8 +256,9 @@ def plot_predictions(
     ax : Axes, optional
         Where to draw; default ``plt.gca()``.
     mask : DataFrame or ndarray of shape (n_users, n_items), bool or 0/1, optional
-        The observed cells; each gets a white frame, so the unframed cells are
-        the ones the model fills in.
+        The observed cells. Every *unobserved* cell (mask 0) is hatched with
+        thin white diagonal lines: the hatched cells are the ones the model
+        fills in, and the plain cells are the ratings it was trained on.
     annotate : bool, optional
         Write each prediction in its cell, rounded to ``decimals``; default
         only when the table has at most 100 cells.
@@ -269,7 +271,8 @@ def plot_predictions(
     Returns
     -------
     Axes
-        With the image, one white rectangle per observed cell, x labelled by
+        With the image, one hatched rectangle (no fill, no frame, hatch
+        ``"///"``) per unobserved cell, x labelled by
         ``predictions.columns.name`` (else "movie"), y by ``predictions.index.name``
         (else "user").
 
@@ -298,8 +301,9 @@ def plot_predictions(
                 f"mask has shape {observed.shape} but predictions has shape {values.shape}; "
                 f"pass the mask of the same table (1 = observed)."
             )
-        for i, j in zip(*np.nonzero(observed)):
-            ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="white", linewidth=1.5))
+        for i, j in zip(*np.nonzero(observed == 0)):  # hatch what the model fills in
+            ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch=_UNOBSERVED_HATCH,
+                                               edgecolor=_UNOBSERVED_COLOR, linewidth=0))  # fmt: skip
 
     n_rows, n_cols = values.shape
     _label_table_axes(ax, frame, n_rows, n_cols, max_label)
@@ -378,6 +382,7 @@ def plot_embedding_map(
     ax: plt.Axes | None = None,
     *,
     label_order=None,
+    highlight=None,
     min_distance: float = 0.05,
     max_label: int = 24,
     xlabel: str | None = None,
@@ -402,6 +407,10 @@ def plot_embedding_map(
     label_order : sequence of int, optional
         Positions of the points to try to name, most important first (e.g. the
         most-rated movies); default every point in order.
+    highlight : sequence of int, optional
+        Positions of points that are always named, in bold and in red, whatever
+        their distance to others (e.g. the movies the text discusses); they are
+        placed first, and ``label_order`` fills the room left around them.
     min_distance : float, default 0.05
         Smallest vertical distance between two named points, as a fraction of
         the axes (four times that sideways); 0 names every point of ``label_order``.
@@ -414,7 +423,7 @@ def plot_embedding_map(
     -------
     Axes
         With one scatter of all points, one of the named points, one text per
-        named point, and labelled axes.
+        named point (highlighted ones first, bold), and labelled axes.
 
     Introduced in notebooks/09_what_the_model_learned.ipynb.
     """
@@ -428,9 +437,16 @@ def plot_embedding_map(
     order = range(len(points)) if label_order is None else [int(i) for i in label_order]
     span = np.ptp(points, axis=0)
     scaled = (points - points.min(axis=0)) / np.where(span > 0, span, 1.0)
-    named: list[int] = []
+    highlighted = [] if highlight is None else list(dict.fromkeys(int(i) for i in highlight))
+    if highlighted and labels is None:
+        raise ValueError("highlight names points, so it needs labels; pass labels=[...] with one text per point.")
+    if any(not 0 <= i < len(points) for i in highlighted):
+        raise ValueError(f"highlight must be positions in 0..{len(points) - 1}, got {highlighted}.")
+    named: list[int] = list(highlighted)
     if labels is not None:
         for i in order:
+            if i in named:
+                continue
             # a label is wide and short: keep named points min_distance apart vertically, or 4x that sideways
             if all(np.hypot((scaled[i, 0] - scaled[j, 0]) / 4, scaled[i, 1] - scaled[j, 1]) >= min_distance
                    for j in named):  # fmt: skip
@@ -438,9 +454,13 @@ def plot_embedding_map(
     ax.scatter(points[:, 0], points[:, 1], s=8, color="0.75", zorder=1)
     if named:
         ax.scatter(points[named, 0], points[named, 1], s=16, color="tab:blue", zorder=2)
+        if highlighted:
+            ax.scatter(points[highlighted, 0], points[highlighted, 1], s=24, color="tab:red", zorder=2)
         for i in named:
+            bold = i in highlighted
             ax.annotate(_truncate(labels[i], max_label), points[i], xytext=(3, 3), textcoords="offset points",
-                        fontsize=8, zorder=3)  # fmt: skip
+                        fontsize=8, zorder=3, fontweight="bold" if bold else "normal",
+                        color="tab:red" if bold else "black")  # fmt: skip
     columns = [str(c) for c in frame.columns] if isinstance(coords, pd.DataFrame) else ["component 1", "component 2"]
     ax.set_xlabel(xlabel or columns[0])
     ax.set_ylabel(ylabel or columns[1])

@@ -145,7 +145,7 @@ def test_sigmoid_range_bad_ranges_and_rcparams():
     assert dict(mpl.rcParams) == before
 
 
-def test_predictions_draws_every_cell_on_the_rating_scale_and_frames_observed_ones(table):
+def test_predictions_draws_every_cell_on_the_rating_scale_and_hatches_unobserved_ones(table):
     predictions = pd.DataFrame(np.array([[4.8, 0.04, 3.5, 6.0], [2.0, 4.1, -1.0, 2.6], [1.2, 3.3, 0.0, 0.5]]),
                                index=table.index, columns=table.columns)  # fmt: skip
     fig, ax = plt.subplots()
@@ -154,8 +154,11 @@ def test_predictions_draws_every_cell_on_the_rating_scale_and_frames_observed_on
     assert not np.ma.is_masked(image.get_array())  # a prediction of 0 is drawn, not greyed out
     np.testing.assert_array_equal(image.get_array(), predictions.to_numpy())
     assert image.norm.vmin == RATING_MIN and image.norm.vmax == RATING_MAX
-    frames = [p for p in ax.patches if isinstance(p, mpl.patches.Rectangle)]
-    assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in frames) == [(0, 0), (0, 2), (1, 1), (2, 0), (3, 2)]
+    hatched = [p for p in ax.patches if isinstance(p, mpl.patches.Rectangle)]
+    observed = [(0, 0), (0, 2), (1, 1), (2, 0), (3, 2)]  # (x, y) = (column, row) of the ratings
+    unobserved = sorted((x, y) for x in range(4) for y in range(3) if (x, y) not in observed)
+    assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in hatched) == unobserved  # 7 cells, not the 5 rated
+    assert all(p.get_hatch() == "///" and not p.get_fill() and p.get_linewidth() == 0 for p in hatched)
     texts = [t.get_text() for t in ax.texts]
     assert len(texts) == 12 and "0.0" in texts and "-1.0" in texts and "6.0" in texts
     assert ax.get_xlabel() == ITEM and ax.get_ylabel() == USER
@@ -239,3 +242,23 @@ def test_embedding_map_bad_input():
         plot_embedding_map(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="one label per point"):
         plot_embedding_map(np.zeros((3, 2)), ["a"])
+
+
+def test_embedding_map_always_names_highlighted_points_in_bold():
+    from cfcourse.plots import plot_embedding_map
+
+    coords = np.array([[0.0, 0.0], [0.001, 0.0], [1.0, 1.0], [0.5, 0.2]])
+    ax = plot_embedding_map(coords, ["a", "b", "c", "d"], ax=plt.figure().gca(), label_order=[1, 0, 2], highlight=[0, 3])
+    texts = {t.get_text(): t for t in ax.texts}
+    assert list(texts) == ["a", "d", "c"]  # "a" and "d" first; "b" sits on "a" and is left out
+    assert [texts[k].get_fontweight() for k in ("a", "d", "c")] == ["bold", "bold", "normal"]
+    np.testing.assert_array_equal(ax.collections[-1].get_offsets(), coords[[0, 3]])  # the red points
+
+
+def test_embedding_map_bad_highlight():
+    from cfcourse.plots import plot_embedding_map
+
+    with pytest.raises(ValueError, match="needs labels"):
+        plot_embedding_map(np.zeros((3, 2)), highlight=[0], ax=plt.figure().gca())
+    with pytest.raises(ValueError, match="positions in 0..2"):
+        plot_embedding_map(np.zeros((3, 2)), ["a", "b", "c"], highlight=[3], ax=plt.figure().gca())
