@@ -200,10 +200,12 @@ def test_the_kernel_is_this_environments_python_in_the_notebooks_folder(lab):
         client.load_connection_file()
         client.start_channels()
         try:
-            client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+            # No wait_for_ready: it asks the heartbeat channel, which a client
+            # that did not start the kernel sees beating only later. The request
+            # waits in its zmq queue until the kernel is up.
             out = []
             reply = client.execute_interactive(
-                "import os, sys; print(sys.prefix); print(os.getcwd())", timeout=60,
+                "import os, sys; print(sys.prefix); print(os.getcwd())", timeout=KERNEL_START_TIMEOUT,
                 output_hook=lambda msg: out.append(msg["content"]["text"]) if msg["msg_type"] == "stream" else None,
             )
         finally:
