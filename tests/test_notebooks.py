@@ -18,10 +18,18 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("course_notebooks", ROOT / "tools" / "notebooks.py")
-tools = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = tools  # dataclasses look their module up there
-spec.loader.exec_module(tools)
+
+
+def _load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(f"course_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+tools = _load_tool("nav")          # navigation and generated docs
+execute = _load_tool("execute")    # running notebooks and tidying their outputs
 
 STEPS = tools.load_outline()
 WRITTEN = [s for s in STEPS if s.written]
@@ -124,6 +132,8 @@ def test_first_code_cell_is_the_colab_setup(notebook):
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert tools.COLAB_TAG in first.metadata.get("tags", [])
     assert first.source == tools.colab_source()
+    assert first.source.splitlines()[0].startswith("#@title"), "Colab shows the cell as its title line"
+    assert first.metadata.get("jupyter", {}).get("source_hidden") is True, "JupyterLab shows the cell collapsed"
     assert first.outputs == [], "the Colab cell must print nothing outside Colab"
 
 
@@ -187,11 +197,29 @@ def test_every_exercise_points_at_a_real_section():
         assert f"{exercise.key}.check(" in code, f"{exercise.key} is never checked in {exercise.notebook}"
 
 
+def test_no_stored_output_is_a_stderr_box(notebook):
+    # Jupyter shows stderr in a pink box that reads like an error: a progress bar
+    # writes to stdout (tqdm(..., file=sys.stdout)), and logs are kept out.
+    step, nb = notebook
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            assert not (output.output_type == "stream" and output.name == "stderr"), (
+                f"{step.file} cell {i} stored stderr: {output.text[:200]!r}")
+
+
+def test_navigation_links_are_text_not_remote_images(notebook):
+    # A remote badge image is a broken image offline; a text link always reads.
+    _, nb = notebook
+    for cell in nb.cells:
+        if tools.NAV_TAG in cell.metadata.get("tags", []):
+            assert "![" not in cell.source and "[Open in Colab](https://colab.research.google.com/" in cell.source
+
+
 def test_progress_bars_are_stored_as_jupyter_shows_them():
     redraws = ["\rtraining:   0%|          | 0/2", "\rtraining:  50%|#####     | 1/2", "\rtraining: 100%|##########| 2/2"]
     outputs = [nbformat.v4.new_output("stream", name="stderr", text=t) for t in redraws]
     outputs.append(nbformat.v4.new_output("stream", name="stdout", text="done\n"))
-    tidy = tools.tidy_streams(outputs)
+    tidy = execute.tidy_streams(outputs)
     assert [(o.name, o.text) for o in tidy] == [("stderr", "training: 100%|##########| 2/2"), ("stdout", "done\n")]
     # nbval compares a fresh run (every redraw) with the tidied stored text through the sanitize file
     patterns = re.findall(r"^regex: (.*)$\n^replace: (.*)$", (ROOT / "tests" / "nbval_sanitize.cfg").read_text(), re.M)

@@ -1,19 +1,20 @@
-"""Notebook machinery: execute in place, and generate navigation from the outline.
+"""Navigation and generated docs, written from the course outline.
 
 Usage (through ./course, which sets up the pinned environment first)::
 
-    python tools/notebooks.py execute [NOTEBOOK ...] [--jobs N]
-    python tools/notebooks.py nav [--check]
+    python tools/nav.py [--check]
 
-``execute`` re-runs notebooks top to bottom in a fresh ``python3`` kernel and
-stores the outputs, so what is committed is exactly what a learner sees.
-``nav`` writes the generated parts from ``notebooks/outline.toml``, the
-measured run times in ``notebooks/timings.json`` and the exercises in
-``cfcourse.exercises``: the navigation cells with the "Open in Colab" badge,
-the Colab set-up cell, the path table in the index notebook and README.md, the
-generated tables of ``docs/instructor-guide.md`` and the whole of
-``docs/solutions.md``. ``nav --check`` only reports what is stale (the hygiene
-tests call it).
+Writes the generated parts from ``notebooks/outline.toml``, the measured run
+times in ``notebooks/timings.json`` and the exercises in
+``cfcourse.exercises``: the navigation cells (previous / next, the index and an
+"Open in Colab" link), the collapsed Colab set-up cell, the path table in the
+index notebook and README.md, the generated tables of
+``docs/instructor-guide.md`` and the whole of ``docs/solutions.md``.
+``--check`` only reports what is stale (the hygiene tests call it).
+
+Its siblings: ``tools/execute.py`` runs notebooks and stores their outputs
+(``./course execute``); ``tools/book.py`` builds the course website
+(``./course book``). Both read the outline through this module.
 """
 
 from __future__ import annotations
@@ -21,12 +22,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
-import time
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +47,6 @@ GUIDE_MARKERS = ("goals", "timings", "mistakes")
 WORDS_PER_MINUTE = 150  # reading technical prose
 MINUTES_PER_EXERCISE = 5
 MINUTES_PER_CODE_CELL = 0.5  # read it, run it, look at the output
-KERNEL = "python3"
-TIMEOUT = 600  # seconds per cell; a notebook should take under 60 s in all
 
 
 @dataclass(frozen=True)
@@ -88,21 +84,33 @@ def repository_url() -> str:
         return tomllib.load(f)["project"]["urls"]["Repository"].rstrip("/")
 
 
-def colab_badge(step: Step) -> str:
+def colab_url(file: str) -> str:
     github = repository_url().removeprefix("https://github.com/")
-    url = f"https://colab.research.google.com/github/{github}/blob/main/notebooks/{step.file}"
-    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+    return f"https://colab.research.google.com/github/{github}/blob/main/notebooks/{file}"
+
+
+def colab_link(step: Step) -> str:
+    """A text link, not the remote badge image: it reads the same offline, where the image would be broken."""
+    return f"[Open in Colab]({colab_url(step.file)})"
+
+
+COLAB_TITLE = "#@title Colab set-up (run it in Google Colab; elsewhere it does nothing)"
+COLAB_METADATA = {
+    "cellView": "form",  # Colab shows only the title line above
+    "jupyter": {"source_hidden": True},  # JupyterLab shows the cell collapsed
+}
 
 
 def colab_source() -> str:
     """The Colab set-up cell: installs the course inside Colab, does nothing elsewhere."""
-    return f"""# In Google Colab, install the course package and fetch the data; elsewhere this does nothing.
+    return f"""{COLAB_TITLE}
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "cfcourse @ git+{repository_url()}"], check=True)
+    package = "cfcourse @ git+{repository_url()}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
     subprocess.run([sys.executable, "-m", "cfcourse.data", "fetch"], check=True)"""
 
 
@@ -158,13 +166,14 @@ def _link(step: Step) -> str:
 def navigation(step: Step, steps: list[Step]) -> str:
     """Markdown for the navigation cell at the top and bottom of a notebook."""
     i = steps.index(step)
-    parts = [colab_badge(step), "**cfcourse**"]
+    parts = ["**cfcourse**"]
     if step.file != INDEX:
         parts.append(f"[Index]({INDEX})")
     if i > 0:
         parts.append(f"← {_link(steps[i - 1])}")
     if i + 1 < len(steps):
         parts.append(f"{_link(steps[i + 1])} →")
+    parts.append(colab_link(step))
     return " · ".join(parts)
 
 
@@ -201,6 +210,7 @@ def render_notebook(nb, step: Step, steps: list[Step]):
     if colab is None:
         colab = nbformat.v4.new_code_cell(metadata={"tags": [COLAB_TAG]})
     cells = [c for c in cells if c is not colab]
+    colab.metadata.update(COLAB_METADATA)
     if colab.source != colab_source():
         colab.source, colab.outputs, colab.execution_count = colab_source(), [], None
     for cell in cells:
@@ -213,16 +223,19 @@ def render_notebook(nb, step: Step, steps: list[Step]):
     return nb
 
 
+def binder_url(file: str) -> str:
+    github = repository_url().removeprefix("https://github.com/")
+    return f"https://mybinder.org/v2/gh/{github}/main?urlpath=lab/tree/notebooks/{file}"
+
+
 def readme_blocks(steps: list[Step]) -> dict[str, str]:
     """The generated blocks of README.md, by marker name."""
     url = repository_url()
-    github = url.removeprefix("https://github.com/")
-    colab = f"https://colab.research.google.com/github/{github}/blob/main/notebooks/{INDEX}"
-    binder = f"https://mybinder.org/v2/gh/{github}/main?urlpath=lab/tree/notebooks/{INDEX}"
+    # Images with alt text: offline (or with images blocked) the alt text is the link.
     return {
         "badges": (
-            f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
-            f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})"
+            f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(INDEX)}) "
+            f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(INDEX)})"
         ),
         "clone": f"```bash\ngit clone {url}.git\ncd {url.rsplit('/', 1)[1]}\n./course lab\n```",
         "course-path": path_table(steps, link_prefix="notebooks/"),
@@ -349,96 +362,10 @@ def nav(check: bool = False) -> int:
     return 0
 
 
-# --- executing --------------------------------------------------------------
-
-def _resolve_carriage_returns(text: str) -> str:
-    """What a terminal (and Jupyter) shows: on each line, only the text after its last \\r."""
-    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
-
-
-def tidy_streams(outputs: list) -> list:
-    """Merge consecutive stream outputs of the same stream and resolve progress-bar redraws.
-
-    A tqdm bar writes one stream output per redraw, each starting with \\r; stored
-    as is, a notebook keeps every intermediate state. Jupyter shows only the last,
-    so that is what is stored.
-    """
-    tidy = []
-    for output in outputs:
-        if output.output_type == "stream" and tidy and tidy[-1].output_type == "stream" and tidy[-1].name == output.name:
-            tidy[-1].text += output.text
-        else:
-            tidy.append(output)
-    for output in tidy:
-        if output.output_type == "stream":
-            output.text = _resolve_carriage_returns(output.text)
-    return tidy
-
-
-def clean_metadata(nb):
-    """Drop what varies between runs and says nothing to a learner; tidy progress bars."""
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = tidy_streams(cell.outputs)
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("collapsed", None)
-        cell.metadata.pop("scrolled", None)
-    nb.metadata.pop("widgets", None)
-    nb.metadata.pop("papermill", None)
-    return nb
-
-
-def execute_one(path: Path) -> float:
-    """Execute one notebook top to bottom in place; return the seconds it took."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    steps = load_outline()
-    step = next((s for s in steps if s.file == path.name), None)
-    if step is not None:
-        render_notebook(nb, step, steps)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(
-        nb,
-        kernel_name=KERNEL,
-        timeout=TIMEOUT,
-        record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL}
-    nbformat.write(clean_metadata(nb), path)
-    return seconds
-
-
-def execute(paths: list[Path], jobs: int = 1) -> int:
-    if not paths:
-        paths = [s.path for s in load_outline() if s.written]
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for path, seconds in zip(paths, pool.map(execute_one, paths)):
-            print(f"executed {path.name} in {seconds:.1f} s")
-            timings = load_timings()  # re-read: other runs may have written meanwhile
-            timings[path.name] = round(seconds, 1)
-            TIMINGS.write_text(json.dumps(dict(sorted(timings.items())), indent=1) + "\n")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("execute", help="re-run notebooks top to bottom in place")
-    run.add_argument("notebooks", nargs="*", type=Path, help="default: every written notebook")
-    run.add_argument("--jobs", "-j", type=int, default=1, help="notebooks run at once")
-    gen = sub.add_parser("nav", help="regenerate navigation, the index table and the README path")
-    gen.add_argument("--check", action="store_true", help="only report stale files")
+    parser.add_argument("--check", action="store_true", help="only report stale files")
     args = parser.parse_args(argv)
-    if args.command == "execute":
-        return execute([p.resolve() for p in args.notebooks], args.jobs)
     return nav(check=args.check)
 
 
