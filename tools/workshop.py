@@ -51,7 +51,7 @@ SLIDES = ROOT / "build" / "slides"
 SKIP_NOTE = re.compile(r"Skip in a (one|two)-day workshop")
 """What marks a section a short workshop leaves out: a markdown note right under its heading.
 
-One-day cuts sit in notebooks 01-05 (the one-day path), two-day cuts in 08-10."""
+One-day cuts sit in notebooks 00-05 (the one-day path), two-day cuts in 08-10."""
 GENERATED_TAGS = ("navigation", "colab-setup", "course-path")
 
 # --- room pace ---------------------------------------------------------------
@@ -218,15 +218,15 @@ SCHEDULES = [
         "12:30",
     ),
     Schedule(
-        "One day (09:00-17:00): from the ratings table to a model trained on MovieLens",
-        [("", "09:00", [SETUP, Teach("00"), Teach("01", cut=True), COFFEE, Teach("02", cut=True),
+        "One day (08:30-17:00, doors open at 08:30 for setup help): from the ratings table to a model trained on MovieLens",
+        [("", "08:30", [SETUP, Teach("00", cut=True), Teach("01", cut=True), COFFEE, Teach("02", cut=True),
                         Teach("03", cut=True), LUNCH, Teach("04", cut=True), COFFEE, Teach("05", cut=True),
                         CATCH_UP, Block("Wrap-up: the running results table, what 06-10 add, feedback form", 15)])],
         "17:00",
     ),
     Schedule(
-        "Two days (09:00-17:00): from scratch to a recommender",
-        [("Day 1", "09:00", [SETUP, Teach("00"), Teach("01", cut=True), COFFEE, Teach("02", cut=True),
+        "Two days (08:30-17:00 on day 1, 09:00-17:00 on day 2): from scratch to a recommender",
+        [("Day 1", "08:30", [SETUP, Teach("00", cut=True), Teach("01", cut=True), COFFEE, Teach("02", cut=True),
                              Teach("03", cut=True), LUNCH, Teach("04", cut=True), COFFEE, Teach("05", cut=True),
                              CATCH_UP, Block("Wrap-up and day-1 feedback (one thing up, one thing down)", 10)]),
          ("Day 2", "09:00", [Block("Recap of day 1; setup buffer for anyone new", 15), Teach("06"), COFFEE,
