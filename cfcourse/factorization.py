@@ -30,8 +30,11 @@ import torch
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.gradients import sigmoid, sigmoid_range
-from cfcourse.models import DotProductBias, _check_range
-from cfcourse.ratings import UnknownIdError, check_ratings
+from cfcourse.baselines import baseline_biases
+from cfcourse.errors import ColdStartError, ColdStartWarning, NotFittedError
+from cfcourse.models import DotProductBias
+from cfcourse.ratings import check_ratings
+from cfcourse.validation import check_is_fitted, check_y_range
 from cfcourse.train import History, fit, predict
 
 __all__ = [
@@ -51,65 +54,6 @@ Measured on 60 MovieLens users held out of training, revealing 1, 2, 5, 10 and
 20 of their ratings: with the training penalty alone one answer is badly
 over-read (RMSE 1.24 on the rest); "auto" gives 0.95, 0.95, 0.93, 0.91, 0.89.
 """
-
-
-class ColdStartWarning(UserWarning):
-    """Some rows name a user or a movie the model never saw; they got the baseline fallback."""
-
-
-class ColdStartError(UnknownIdError):
-    """Asked about users or movies the model never saw, with ``unknown="error"``."""
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs learned state was called before ``fit``."""
-
-
-def baseline_biases(
-    user_idx: np.ndarray,
-    item_idx: np.ndarray,
-    ratings: np.ndarray,
-    n_users: int,
-    n_items: int,
-    *,
-    reg_user: float = 5.0,
-    reg_item: float = 5.0,
-    sweeps: int = 5,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """The bias-only baseline: ``rating ~ global_mean + user_bias[u] + item_bias[i]``.
-
-    Regularised least squares solved by alternating exact sweeps: each movie's
-    bias is the shrunk mean of its residuals, ``sum(r - mean - user_bias) /
-    (count + reg_item)``, then each user's likewise, ``sweeps`` times.
-
-    Parameters
-    ----------
-    user_idx, item_idx : ndarray of shape (n_ratings,), int
-        Contiguous indices (``cfcourse.split.encode``).
-    ratings : ndarray of shape (n_ratings,), float
-    n_users, n_items : int
-    reg_user, reg_item : float, default 5.0
-        Shrinkage: how many ratings' worth of "the bias is 0" each bias starts with.
-    sweeps : int, default 5
-
-    Returns
-    -------
-    global_mean : float
-    user_bias : ndarray of shape (n_users,), float64
-    item_bias : ndarray of shape (n_items,), float64
-    """
-    ratings = np.asarray(ratings, dtype=np.float64)
-    user_idx, item_idx = np.asarray(user_idx), np.asarray(item_idx)
-    mean = float(ratings.mean())
-    user_count = np.bincount(user_idx, minlength=n_users)
-    item_count = np.bincount(item_idx, minlength=n_items)
-    user_bias, item_bias = np.zeros(n_users), np.zeros(n_items)
-    for _ in range(sweeps):
-        residual = ratings - mean - user_bias[user_idx]
-        item_bias = np.bincount(item_idx, weights=residual, minlength=n_items) / (item_count + reg_item)
-        residual = ratings - mean - item_bias[item_idx]
-        user_bias = np.bincount(user_idx, weights=residual, minlength=n_users) / (user_count + reg_user)
-    return mean, user_bias, item_bias
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,7 +211,7 @@ class MatrixFactorization:
             raise ValueError(f"n_factors must be a positive integer, got {self.n_factors!r}.")
         if self.unknown not in _UNKNOWN_MODES:
             raise ValueError(f"unknown must be one of {_UNKNOWN_MODES}, got {self.unknown!r}.")
-        _check_range(self.y_range)
+        check_y_range(self.y_range)
         low, high = (float(v) for v in self.y_range)
         if low >= RATING_MIN or high <= RATING_MAX:
             raise ValueError(
@@ -326,13 +270,6 @@ class MatrixFactorization:
         return self
 
     # ------------------------------------------------------------- helpers
-    def _check_fitted(self, method: str) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(
-                f"This MatrixFactorization is not fitted yet, so {method}() has nothing to use; "
-                "call .fit(ratings) first."
-            )
-
     def _weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         m = self.model_
         return (
@@ -401,7 +338,7 @@ class MatrixFactorization:
         ColdStartError (a KeyError)
             With ``unknown="error"``, naming the unknown ids.
         """
-        self._check_fitted("predict")
+        check_is_fitted(self, "model_", "predict")
         mode = self._unknown_mode(unknown)
         check_ratings(frame, columns=(self.user_col, self.item_col), scale=None, allow_duplicates=True)
         users = frame[self.user_col].to_numpy()
@@ -463,7 +400,7 @@ class MatrixFactorization:
             predicted rating before clipping (it can exceed 5 slightly, never
             ``y_range``).
         """
-        self._check_fitted("recommend")
+        check_is_fitted(self, "model_", "recommend")
         if isinstance(user, FoldedUser) or user in self.user_index_:
             scores, seen = self._user_scores(user)
         else:
@@ -485,7 +422,7 @@ class MatrixFactorization:
         -------
         ndarray of shape (n,), float64
         """
-        self._check_fitted("predict_user")
+        check_is_fitted(self, "model_", "predict_user")
         if not isinstance(user, FoldedUser):
             raise TypeError(
                 f"user must be a FoldedUser from fold_in(), got {type(user).__name__}; for a user seen "
@@ -516,7 +453,7 @@ class MatrixFactorization:
         DataFrame with columns ``item_col`` and ``similarity`` (float64, in
             [-1, 1]), highest first, equal similarities by movieId.
         """
-        self._check_fitted("similar_items")
+        check_is_fitted(self, "model_", "similar_items")
         if movie_id not in self.item_index_:
             raise ColdStartError(
                 f"{self.item_col} {movie_id!r} was never seen in training, so it has no factors; "
@@ -573,7 +510,7 @@ class MatrixFactorization:
         FoldedUser
             Pass it to ``recommend`` or ``predict_user``.
         """
-        self._check_fitted("fold_in")
+        check_is_fitted(self, "model_", "fold_in")
         if not isinstance(ratings, pd.DataFrame):
             check_ratings(ratings)  # raises the TypeError that explains the expected frame
         one_user = ratings if self.user_col in ratings.columns else ratings.assign(**{self.user_col: 0})
