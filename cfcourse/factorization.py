@@ -33,6 +33,7 @@ from cfcourse.gradients import sigmoid, sigmoid_range
 from cfcourse.baselines import baseline_biases
 from cfcourse.errors import ColdStartError, ColdStartWarning, NotFittedError
 from cfcourse.models import DotProductBias
+from cfcourse.ranking import top_n
 from cfcourse.ratings import check_ratings
 from cfcourse.validation import check_is_fitted, check_y_range
 from cfcourse.train import History, fit, predict
@@ -359,13 +360,7 @@ class MatrixFactorization:
 
     # ------------------------------------------------------------ recommend
     def _ranked(self, scores: np.ndarray, exclude: np.ndarray, n: int, name: str) -> pd.DataFrame:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}.")
-        keep = np.ones(len(scores), dtype=bool)
-        keep[exclude] = False
-        candidates = np.flatnonzero(keep)
-        order = np.lexsort((self.item_ids_[candidates], -scores[candidates]))[:n]  # score desc, then id asc
-        chosen = candidates[order]
+        chosen = top_n(scores, n, exclude=exclude, ids=self.item_ids_)
         return pd.DataFrame({self.item_col: self.item_ids_[chosen], name: scores[chosen]})
 
     def _user_scores(self, user) -> tuple[np.ndarray, np.ndarray]:
