@@ -36,7 +36,8 @@ from cfcourse.models import DotProductBias
 from cfcourse.ranking import top_n
 from cfcourse.ratings import check_ratings
 from cfcourse.validation import check_is_fitted, check_y_range
-from cfcourse.train import History, fit, predict
+from cfcourse.fast_train import fit_fast
+from cfcourse.train import History, predict
 
 __all__ = [
     "MatrixFactorization",
@@ -243,7 +244,7 @@ class MatrixFactorization:
         model = DotProductBias(
             len(user_ids), len(item_ids), self.n_factors, self.y_range, init_std=self.init_std, seed=self.random_state
         )
-        history = fit(
+        history = fit_fast(
             model,
             (torch.tensor(user_idx, dtype=torch.int64), torch.tensor(item_idx, dtype=torch.int64), torch.tensor(y)),
             epochs=self.epochs,
@@ -252,7 +253,6 @@ class MatrixFactorization:
             weight_decay=self.weight_decay,
             bias_weight_decay=self.bias_weight_decay,
             lr_schedule=self.lr_schedule,
-            fused=True,
             seed=self.random_state,
         )
         model.eval()
