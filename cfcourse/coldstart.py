@@ -13,6 +13,7 @@ fallbacks are the global mean and the most popular movies.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,12 +22,15 @@ import pandas as pd
 from cfcourse.columns import ITEM, RATING
 from cfcourse.data import GENRES, YEAR, genre_matrix
 from cfcourse.gradients import predict_pairs
-from cfcourse.validation import check_positive_int, check_real, check_y_range
+from cfcourse.errors import ColdStartError, ColdStartWarning
+from cfcourse.validation import check_one_of, check_positive_int, check_real, check_y_range
 
 __all__ = [
     "FOLD_IN_PRIOR",
     "FoldedUser",
     "fold_in_user",
+    "UNKNOWN_MODES",
+    "report_unknown_ids",
     "STRATEGIES",
     "onboarding_order",
     "onboarding_answers",
@@ -66,6 +70,58 @@ class FoldedUser:
     def vector(self) -> np.ndarray:
         """``user_factors`` followed by ``user_bias``: shape (n_factors + 1,)."""
         return np.append(self.user_factors, self.user_bias)
+
+
+UNKNOWN_MODES = ("warn", "error", "ignore")
+"""What a fitted model does with ids it never saw: fall back with a warning, raise, or fall back silently."""
+
+
+def report_unknown_ids(mode: str, unknown: dict, n_rows: int, what: str) -> None:
+    """Apply the cold-start policy ``mode`` to the unknown ids of one call.
+
+    Parameters
+    ----------
+    mode : {"warn", "error", "ignore"}
+    unknown : dict of column name -> (unknown ids, the training ids' Index)
+    n_rows : int
+        Rows that fall back.
+    what : str
+        The method called, for the message.
+
+    Raises
+    ------
+    ColdStartError
+        With ``mode="error"`` and any unknown id, naming them.
+
+    Warns
+    -----
+    ColdStartWarning
+        With ``mode="warn"``, once.
+    """
+    check_one_of(mode, "unknown", UNKNOWN_MODES)
+    if mode == "ignore" or not any(len(ids) for ids, _ in unknown.values()):
+        return
+    parts = []
+    for col, (ids, index) in unknown.items():
+        if len(ids):
+            shown = ", ".join(str(v) for v in list(ids)[:10])
+            more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+            typed = [v for v in list(ids)[:10] if not isinstance(v, (int, np.integer))]
+            if typed and index.dtype.kind in "iu":  # '1' is not 1: say so rather than "unknown"
+                more += f"; {typed[0]!r} is a {type(typed[0]).__name__}, the training {col}s are integers"
+            parts.append(f"{len(ids)} unknown {col} ({shown}{more})")
+    if mode == "error":
+        raise ColdStartError(
+            f"{what} names ids never seen in training: {'; '.join(parts)}. Drop those rows, "
+            "fold a new user in with fold_in(), or pass unknown='warn' to use the baseline fallback."
+        )
+    warnings.warn(
+        f"{n_rows} row(s) name a user or movie never seen in training ({'; '.join(parts)}); "
+        "they got the baseline fallback (global mean + the known bias). Pass unknown='error' to "
+        "raise instead or unknown='ignore' to silence this.",
+        ColdStartWarning,
+        stacklevel=4,
+    )
 
 
 def _check_prior(prior) -> np.ndarray | str:

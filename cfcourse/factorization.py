@@ -1,36 +1,23 @@
 """A fitted matrix-factorization recommender with scikit-learn's shape.
 
-Wraps what the notebooks build by hand, ``cfcourse.models.DotProductBias``
-trained by ``cfcourse.fast_train.fit_fast`` (the taught loop of
-``cfcourse.train.fit``, faster), behind ``fit`` / ``predict`` /
-``recommend``, with raw MovieLens ids instead of indices. Meant for the
-notebooks after 07_biases.ipynb (08_training.ipynb, 09_what_the_model_learned.ipynb
-for ``similar_items``, 10_recommending.ipynb for ``recommend`` and ``fold_in``,
-the cold-start method where a new user rates a handful of movies; its solver
-is ``cfcourse.coldstart.fold_in_user``).
+``cfcourse.models.DotProductBias`` trained by ``cfcourse.fast_train.fit_fast``
+behind ``fit`` / ``predict`` / ``recommend``, with raw MovieLens ids. Used from
+notebooks/08_training.ipynb on (09 for ``similar_items``, 10 for ``recommend``
+and ``fold_in``, whose solver is ``cfcourse.coldstart.fold_in_user``).
 
->>> from cfcourse import MatrixFactorization                # doctest: +SKIP
->>> mf = MatrixFactorization().fit(ratings)                 # doctest: +SKIP
->>> mf.predict(ratings.head(3))                             # doctest: +SKIP
->>> mf.recommend(1, n=5)                                    # doctest: +SKIP
-
-The defaults were tuned on MovieLens ml-latest-small, on a validation
-carve-out of the benchmark's training part (``benchmarks/accuracy.py --tune``),
-never on its test rows: on the benchmark's 10% test split they reach a test
-RMSE of 0.832 (Surprise's tuned SVD: 0.847) and fit in about as long as that
-SVD, 2 to 4 seconds on one thread of a busy 2-core machine.
+The defaults were tuned on a validation carve-out of the benchmark's training
+part (``benchmarks/accuracy.py --tune``): on its 10% test split they reach a
+test RMSE of 0.832 (Surprise's tuned SVD: 0.847) in 2 to 4 seconds.
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
 import torch
 
 from cfcourse.baselines import BiasBaseline, baseline_biases  # noqa: F401  (baseline_biases re-exported)
-from cfcourse.coldstart import FOLD_IN_PRIOR, FoldedUser, fold_in_user
+from cfcourse.coldstart import FOLD_IN_PRIOR, UNKNOWN_MODES, FoldedUser, fold_in_user, report_unknown_ids
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.errors import ColdStartError, ColdStartWarning, NotFittedError
 from cfcourse.fast_train import fit_fast
@@ -39,80 +26,62 @@ from cfcourse.models import DotProductBias
 from cfcourse.ranking import top_n
 from cfcourse.ratings import check_ratings
 from cfcourse.split import ITEM_IDX, USER_IDX, encode
-from cfcourse.train import History, predict
-from cfcourse.validation import check_is_fitted, check_non_negative_int, check_one_of, check_positive_int, check_real, check_y_range
+from cfcourse.train import predict
+from cfcourse.validation import (
+    check_is_fitted, check_non_negative_int, check_one_of, check_positive_int, check_real, check_scalar_id,
+    check_y_range_for_scale,
+)  # fmt: skip
 
 __all__ = ["MatrixFactorization", "FoldedUser", "ColdStartWarning", "ColdStartError", "NotFittedError", "FOLD_IN_PRIOR"]
 
-_UNKNOWN_MODES = ("warn", "error", "ignore")
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
 class MatrixFactorization:
     """Collaborative filtering with the course model, ``fit`` / ``predict`` / ``recommend``.
 
-    ``prediction = low + (high - low) * sigmoid(user_factors[u] . item_factors[i]
-    + user_bias[u] + item_bias[i])`` (``cfcourse.models.DotProductBias``),
-    trained with Adam on mini-batches by ``cfcourse.fast_train.fit_fast`` with
-    a row-wise L2 penalty (separate strengths for factors and biases) and a
-    cosine learning-rate decay. Predictions are clipped to ``scale``.
-
-    ``__init__`` only stores its arguments (scikit-learn's contract); ``fit``
-    checks them. The defaults are the tuned ones (see the module docstring).
+    ``cfcourse.models.DotProductBias`` trained by ``cfcourse.fast_train.fit_fast``
+    (Adam, row-wise L2 penalties, cosine learning-rate decay); predictions
+    clipped to ``scale``. ``__init__`` only stores its arguments (scikit-learn's
+    contract), ``fit`` checks them; the defaults are the tuned ones.
 
     Parameters
     ----------
     n_factors : int, default 64
-    epochs : int, default 5
-    lr : float, default 0.01
-        Peak learning rate of Adam.
-    batch_size : int, default 1024
-    weight_decay : float, default 0.1
-        Row-wise L2 penalty on the factors (``cfcourse.train.l2_penalty``).
-    bias_weight_decay : float, default 0.01
-        Row-wise L2 penalty on the biases.
+    epochs, lr, batch_size : int, float, int, default 5, 0.01, 1024
+        Epochs, peak learning rate of Adam, ratings per step.
+    weight_decay, bias_weight_decay : float, default 0.1, 0.01
+        Row-wise L2 penalties on the factors and on the biases.
     lr_schedule : {"cosine", "constant"}, default "cosine"
     scale : (float, float), default (0.5, 5.0)
         The rating scale: ratings outside it are refused, predictions clipped to it.
     y_range : (float, float) or None, default None
-        Range of the scaled sigmoid; it must reach beyond ``scale``. ``None``
-        widens ``scale`` by a ninth of its width on each side: (0.0, 5.5) for
-        the default scale.
+        The sigmoid's range, beyond ``scale``; ``None`` widens ``scale`` by a
+        ninth of its width each side ((0.0, 5.5) for the default scale).
     init_std : float, default 0.01
     unknown : {"warn", "error", "ignore"}, default "warn"
-        What ``predict`` and ``recommend`` do with users or movies not seen in
-        training: use the fallback with one ``ColdStartWarning`` per call,
-        silently, or raise ``ColdStartError`` naming the ids.
+        Ids never seen in training: fall back with a ``ColdStartWarning``,
+        raise ``ColdStartError``, or fall back silently.
     random_state : int, default 0
-        Seeds the initialisation and the shuffle.
 
     Attributes
     ----------
     model_ : DotProductBias
     history_ : cfcourse.train.History
-    user_factors_, item_factors_ : ndarray of shape (n_users,) / (n_items, n_factors), float64
-    user_bias_, item_bias_ : ndarray of shape (n_users,) / (n_items,), float64
-        The learned weights as numpy arrays (copies), in logit units.
+    user_factors_, item_factors_, user_bias_, item_bias_ : ndarray, float64
+        The learned weights as numpy copies, shapes (n_users, n_factors),
+        (n_items, n_factors), (n_users,), (n_items,); biases in logit units.
     y_range_ : (float, float)
-        The sigmoid's range used.
     user_ids_, item_ids_ : ndarray
         Raw id of each index, sorted (``cfcourse.split.encode``).
     user_index_, item_index_ : pandas.Index
-        Raw id -> index (``user_index_.get_loc(user_id)``).
+        Raw id -> index.
     n_users_, n_items_ : int
     baseline_ : cfcourse.baselines.BiasBaseline
-        The fallback for unknown ids, fitted on the same ratings.
-    global_mean_ : float
-    baseline_user_bias_, baseline_item_bias_ : ndarray, float64
-        ``baseline_``'s mean and biases, aligned with the indices.
+        The fallback for rows with an unknown id; ``global_mean_``,
+        ``baseline_user_bias_`` and ``baseline_item_bias_`` are its numbers.
     seen_ : dict of int -> ndarray
         Index of each user -> indices of the movies they rated in training.
-
-    Notes
-    -----
-    Cold-start fallback: a row whose user and movie are both known gets the
-    model's prediction; any other row gets ``baseline_``'s (the global mean
-    plus the known biases).
     """
 
     _PARAMS = (
@@ -147,44 +116,18 @@ class MatrixFactorization:
         changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
         return f"MatrixFactorization({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
-    # ------------------------------------------------------------------ fit
-    def _check_params(self) -> tuple[float, float]:
+    def fit(self, ratings: pd.DataFrame) -> MatrixFactorization:
+        """Learn factors and biases from ``ratings`` (``userId``, ``movieId``, ``rating``); returns ``self``.
+
+        Ratings are checked by ``cfcourse.ratings.check_ratings`` against
+        ``scale``. A training blow-up raises ``NonFiniteLossError`` and leaves
+        the estimator unfitted.
+        """
         check_positive_int(self.n_factors, "n_factors")
-        check_one_of(self.unknown, "unknown", _UNKNOWN_MODES)
+        check_one_of(self.unknown, "unknown", UNKNOWN_MODES)
         check_real(self.init_std, "init_std", low=0, hint="0.01 is a good start")
         check_non_negative_int(self.random_state, "random_state", hint="e.g. random_state=0")
-        low, high = check_y_range(self.scale, "scale", example="(0.5, 5.0)")
-        if self.y_range is None:
-            margin = (high - low) / 9
-            return low - margin, high + margin
-        y_low, y_high = check_y_range(self.y_range)
-        if y_low >= low or y_high <= high:
-            raise ValueError(
-                f"y_range={self.y_range!r} must reach a little beyond the rating scale [{low}, {high}] "
-                f"(a sigmoid only reaches its bounds at infinity); use e.g. y_range=({low - (high - low) / 9:g}, "
-                f"{high + (high - low) / 9:g}) or leave y_range=None."
-            )
-        return y_low, y_high
-
-    def fit(self, ratings: pd.DataFrame) -> MatrixFactorization:
-        """Learn factors and biases from ratings.
-
-        Parameters
-        ----------
-        ratings : DataFrame with columns ``userId``, ``movieId``, ``rating``
-            One row per rating, integer ids, ratings inside ``scale``, no NaN,
-            no repeated (user, movie) pair (``cfcourse.ratings.check_ratings``).
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        cfcourse.errors.NonFiniteLossError
-            If training blows up (lower ``lr``); the estimator stays unfitted.
-        """
-        y_range = self._check_params()
+        y_range = check_y_range_for_scale(self.y_range, self.scale)
         check_ratings(ratings, scale=self.scale)
         encoded, user_ids, item_ids = encode(ratings[[USER, ITEM, RATING]])
         user_idx, item_idx = encoded[USER_IDX].to_numpy(), encoded[ITEM_IDX].to_numpy()
@@ -200,17 +143,14 @@ class MatrixFactorization:
         order = np.lexsort((item_idx, user_idx))
         bounds = np.searchsorted(user_idx[order], np.arange(len(user_ids) + 1))
         self.model_, self.history_, self.y_range_ = model, history, y_range
-        self.history_: History
         self.user_ids_, self.item_ids_ = user_ids, item_ids
         self.user_index_, self.item_index_ = pd.Index(user_ids, name=USER), pd.Index(item_ids, name=ITEM)
         self.n_users_, self.n_items_ = len(user_ids), len(item_ids)
         self.baseline_, self.global_mean_ = baseline, baseline.global_mean_
-        self.baseline_user_bias_ = baseline.user_bias_.to_numpy()
-        self.baseline_item_bias_ = baseline.item_bias_.to_numpy()
+        self.baseline_user_bias_, self.baseline_item_bias_ = baseline.user_bias_.to_numpy(), baseline.item_bias_.to_numpy()
         self.seen_ = {u: item_idx[order[bounds[u] : bounds[u + 1]]] for u in range(len(user_ids))}
         return self
 
-    # ------------------------------------------------- the learned weights
     def _weight(self, name: str) -> np.ndarray:
         check_is_fitted(self, "model_", name)
         weight = getattr(self.model_, name).weight.detach().double().numpy()
@@ -218,70 +158,20 @@ class MatrixFactorization:
 
     user_factors_ = property(lambda self: self._weight("user_factors"), doc="ndarray (n_users, n_factors), float64")
     item_factors_ = property(lambda self: self._weight("item_factors"), doc="ndarray (n_items, n_factors), float64")
-    user_bias_ = property(lambda self: self._weight("user_bias"), doc="ndarray (n_users,), float64")
-    item_bias_ = property(lambda self: self._weight("item_bias"), doc="ndarray (n_items,), float64")
+    user_bias_ = property(lambda self: self._weight("user_bias"), doc="ndarray (n_users,), float64, logit units")
+    item_bias_ = property(lambda self: self._weight("item_bias"), doc="ndarray (n_items,), float64, logit units")
 
-    # ------------------------------------------------------------- helpers
     def _cold_start(self, mode: str | None, unknown_users, unknown_items, n_rows: int, what: str) -> None:
-        mode = check_one_of(self.unknown if mode is None else mode, "unknown", _UNKNOWN_MODES)
-        if mode == "ignore" or (len(unknown_users) == 0 and len(unknown_items) == 0):
-            return
-        parts = []
-        for col, ids, index in ((USER, unknown_users, self.user_index_), (ITEM, unknown_items, self.item_index_)):
-            if len(ids):
-                shown = ", ".join(str(v) for v in list(ids)[:10])
-                more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
-                typed = [v for v in list(ids)[:10] if not isinstance(v, (int, np.integer))]
-                if typed and index.dtype.kind in "iu":
-                    more += f"; {typed[0]!r} is a {type(typed[0]).__name__}, the training {col}s are integers"
-                parts.append(f"{len(ids)} unknown {col} ({shown}{more})")
-        if mode == "error":
-            raise ColdStartError(
-                f"{what} names ids never seen in training: {'; '.join(parts)}. Drop those rows, "
-                "fold a new user in with fold_in(), or pass unknown='warn' to use the baseline fallback."
-            )
-        warnings.warn(
-            f"{n_rows} row(s) name a user or movie never seen in training ({'; '.join(parts)}); "
-            "they got the baseline fallback (global mean + the known bias). Pass unknown='error' to "
-            "raise instead or unknown='ignore' to silence this.",
-            ColdStartWarning,
-            stacklevel=3,
-        )
+        mode = self.unknown if mode is None else mode
+        report_unknown_ids(mode, {USER: (unknown_users, self.user_index_), ITEM: (unknown_items, self.item_index_)}, n_rows, what)
 
-    @staticmethod
-    def _check_one_id(value, what: str, method: str) -> None:
-        if isinstance(value, (list, tuple, set, dict, np.ndarray, pd.Series, pd.Index)):
-            raise TypeError(
-                f"{method}() takes one {what} (e.g. {method}(1)), got {type(value).__name__} {value!r}; "
-                f"for several, loop: {{x: mf.{method}(x) for x in ids}}."
-            )
-
-    # -------------------------------------------------------------- predict
     def predict(self, frame: pd.DataFrame, *, unknown: str | None = None) -> np.ndarray:
         """Predicted ratings for the (user, movie) pairs of ``frame``, in row order.
 
-        Parameters
-        ----------
-        frame : DataFrame with columns ``userId`` and ``movieId``
-            Integer ids; other columns are ignored; pairs may repeat; 0 rows
-            give an empty array.
-        unknown : {"warn", "error", "ignore"}, optional
-            Overrides the constructor's ``unknown`` for this call.
-
-        Returns
-        -------
-        ndarray of shape (len(frame),), float64
-            Clipped to ``scale``; rows with an unknown id get ``baseline_``'s prediction.
-
-        Warns
-        -----
-        ColdStartWarning
-            Once per call, with the number of rows that fell back.
-
-        Raises
-        ------
-        ColdStartError (a KeyError)
-            With ``unknown="error"``, naming the unknown ids.
+        ``frame`` needs integer ``userId`` and ``movieId`` columns (pairs may
+        repeat; 0 rows give an empty array). Returns float64 of shape (len(frame),),
+        clipped to ``scale``. Rows with an unknown id get ``baseline_``'s prediction
+        and follow ``unknown`` (the argument overrides the constructor's).
         """
         check_is_fitted(self, "model_", "predict")
         if isinstance(frame, pd.DataFrame) and len(frame) == 0 and {USER, ITEM} <= set(frame.columns):
@@ -298,7 +188,6 @@ class MatrixFactorization:
             out[~known] = self.baseline_.predict(frame.loc[~known, [USER, ITEM]])
         return np.clip(out, *self.scale)
 
-    # ------------------------------------------------------------ recommend
     def _user_scores(self, user) -> tuple[np.ndarray, np.ndarray]:
         """Unclipped predicted rating of every movie for a known id or a FoldedUser, and the seen indices."""
         if isinstance(user, FoldedUser):
@@ -316,25 +205,15 @@ class MatrixFactorization:
     def recommend(self, user, n: int = 10, exclude_seen: bool = True) -> pd.DataFrame:
         """The ``n`` movies with the highest predicted rating for one user.
 
-        Parameters
-        ----------
-        user : int or FoldedUser
-            A userId seen in training, or the result of ``fold_in``. An unknown
-            id follows ``unknown``: with "warn"/"ignore" the movies with the
-            best baseline (``global_mean_ + baseline_item_bias_``) come back.
-        n : int, default 10
-        exclude_seen : bool, default True
-            Leave out the movies the user rated in training (or in ``fold_in``).
-
-        Returns
-        -------
-        DataFrame with columns ``movieId`` and ``score`` (float64)
-            ``n`` rows (fewer if fewer movies are left), chosen by
-            ``cfcourse.ranking.top_n``: highest score first, equal scores by
-            movieId. ``score`` is the predicted rating before clipping.
+        ``user`` is a userId seen in training or a ``FoldedUser`` from
+        ``fold_in``; an unknown id follows ``unknown`` and gets the movies with
+        the best baseline. ``exclude_seen`` leaves out the movies the user
+        rated. Returns a DataFrame with ``movieId`` and ``score`` (the predicted
+        rating before clipping), chosen by ``cfcourse.ranking.top_n``: highest
+        first, equal scores by movieId, fewer rows if fewer movies are left.
         """
         check_is_fitted(self, "model_", "recommend")
-        self._check_one_id(user, "userId or FoldedUser", "recommend")
+        check_scalar_id(user, "userId or FoldedUser", "recommend")
         check_positive_int(n, "n")
         if isinstance(user, FoldedUser) or user in self.user_index_:
             scores, seen = self._user_scores(user)
@@ -344,12 +223,7 @@ class MatrixFactorization:
         return self._ranked(scores, seen if exclude_seen else _EMPTY, n, "score")
 
     def predict_user(self, user: FoldedUser, movie_ids) -> np.ndarray:
-        """Predicted ratings of a folded-in user for some movies (seen in training), clipped to ``scale``.
-
-        Returns
-        -------
-        ndarray of shape (len(movie_ids),), float64
-        """
+        """Predicted ratings (ndarray, float64) of a ``FoldedUser`` for known movies, clipped to ``scale``."""
         check_is_fitted(self, "model_", "predict_user")
         if not isinstance(user, FoldedUser):
             raise TypeError(
@@ -371,7 +245,7 @@ class MatrixFactorization:
         ``similarity`` (float64 in [-1, 1]), ranked by ``top_n``.
         """
         check_is_fitted(self, "model_", "similar_items")
-        self._check_one_id(movie_id, "movieId", "similar_items")
+        check_scalar_id(movie_id, "movieId", "similar_items")
         check_positive_int(n, "n")
         if movie_id not in self.item_index_:
             raise ColdStartError(
@@ -384,30 +258,17 @@ class MatrixFactorization:
         i = self.item_index_.get_loc(movie_id)
         return self._ranked(unit @ unit[i], np.array([i]), n, "similarity")
 
-    # -------------------------------------------------------------- fold in
     def fold_in(self, ratings: pd.DataFrame, *, prior: str | tuple[float, float] = FOLD_IN_PRIOR, n_steps: int = 20) -> FoldedUser:
         """Place a new user in the factor space from a few ratings, without retraining.
 
-        The movies' weights stay fixed; ``cfcourse.coldstart.fold_in_user``
-        finds the user's factors and bias, pulled towards the average trained
-        user as far as ``prior`` says ("auto": a Bayesian ridge with the final
-        training MSE as noise; a pair: strengths for factors and bias on top
-        of the training penalty, ``(0, 0)`` the training objective alone).
-
-        Parameters
-        ----------
-        ratings : DataFrame with columns ``movieId`` and ``rating``
-            The new user's ratings (one per movie; a ``userId`` column, if
-            present, must hold a single user). Movies not seen in training
-            follow ``unknown``.
-        prior : "auto" or (float, float), default "auto"
-        n_steps : int, default 20
-            Damped Gauss-Newton steps.
-
-        Returns
-        -------
-        FoldedUser
-            Pass it to ``recommend`` or ``predict_user``.
+        ``ratings`` has ``movieId`` and ``rating`` columns (a ``userId`` column
+        must hold one user); unknown movies follow ``unknown``. The movies'
+        weights stay fixed; ``cfcourse.coldstart.fold_in_user`` pulls the user
+        towards the average trained user as far as ``prior`` says ("auto": a
+        Bayesian ridge with the final training MSE as noise; a pair: extra
+        strengths for factors and bias on top of the training penalty) in
+        ``n_steps`` damped Gauss-Newton steps. Returns a ``FoldedUser`` for
+        ``recommend`` and ``predict_user``.
         """
         check_is_fitted(self, "model_", "fold_in")
         if not isinstance(ratings, pd.DataFrame):
