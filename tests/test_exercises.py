@@ -360,3 +360,13 @@ def test_an_object_whose_getattr_raises_is_judged_not_raised():
     for exercise in all_exercises():
         result = exercise.check(Hostile())
         assert result.status == "incorrect", (exercise.key, result.message)
+
+
+def test_every_ex06_sigmoid_hint_is_reachable_by_a_listed_mistake():
+    """ex06's hints had drifted from its mistakes: each hint must be the message some listed mistake gets."""
+    from cfcourse.exercises import ex06
+
+    messages = {ex06.q1.check(wrong).message for _, wrong in ex06.q1.mistakes}
+    for fragment in ["plain sigmoid", "hard-coded to (0, 5):", "hard-coded to (0, 5.5)", "low offset is missing",
+                     "not high", "runs from 0 to high"]:  # fmt: skip
+        assert any(fragment in m for m in messages), fragment
