@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from .losses import masked_mse
 from .matmul import predict_table
+from .validation import check_y_range
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -45,23 +46,63 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid_range(x: ArrayLike, low: float, high: float) -> np.ndarray:
+def sigmoid_range(x, low: float, high: float):
     """Squash ``x`` into ``(low, high)``: ``low + (high - low) * sigmoid(x)``.
 
-    Introduced in notebooks/06_sigmoid_range.ipynb. This is the numpy version;
-    ``cfcourse.models`` has the torch twin of the same name used by the models.
+    Introduced in notebooks/06_sigmoid_range.ipynb: the one home of the scaled
+    sigmoid. A torch tensor goes through ``torch.sigmoid`` (so the models keep
+    their gradients; ``cfcourse.models.sigmoid_range`` is this function);
+    anything else through the numpy ``sigmoid`` above.
 
     Parameters
     ----------
-    x : float or ndarray
+    x : float, ndarray or Tensor
     low, high : float
-        The range, e.g. ``(0, 5.5)`` so that a prediction can reach 5 stars.
+        The range, e.g. ``(0, 5.5)`` so that a prediction can reach 5 stars;
+        ``low < high``.
 
     Returns
     -------
-    ndarray of float64, same shape as ``x``
+    ndarray of float64 (or a Tensor of ``x``'s dtype), same shape as ``x``
+
+    Examples
+    --------
+    >>> sigmoid_range(np.array([-100.0, 0.0, 100.0]), 0.0, 5.5)
+    array([0.  , 2.75, 5.5 ])
     """
+    low, high = check_y_range((low, high))
+    if type(x).__module__.startswith("torch"):
+        return low + (high - low) * x.sigmoid()
     return low + (high - low) * sigmoid(x)
+
+
+def predict_pairs(user_factors, item_factors, user_bias=0.0, item_bias=0.0, y_range=None) -> np.ndarray:
+    """The course equation in numpy, for rows already looked up.
+
+    ``sigmoid_range(user_factors . item_factors + user_bias + item_bias, *y_range)``
+    row by row: the numpy twin of ``cfcourse.models.DotProductBias.forward``
+    (notebooks/07_biases.ipynb), used by the toy world, by
+    ``MatrixFactorization`` to score every movie for a user, and by fold-in.
+
+    Parameters
+    ----------
+    user_factors : ndarray of shape (n, n_factors), or (n_factors,) for one user against many movies
+    item_factors : ndarray of shape (n, n_factors)
+    user_bias, item_bias : float or ndarray of shape (n,), default 0.0
+    y_range : (float, float) or None, default None
+        ``None`` returns the raw score (no sigmoid).
+
+    Returns
+    -------
+    ndarray of shape (n,), float64
+    """
+    user_factors, item_factors = np.asarray(user_factors, dtype=float), np.asarray(item_factors, dtype=float)
+    if user_factors.ndim == 1:  # one user against many movies: a matrix-vector product
+        dot = item_factors @ user_factors
+    else:
+        dot = np.einsum("nk,nk->n", user_factors, item_factors)
+    logits = dot + user_bias + item_bias
+    return logits if y_range is None else sigmoid_range(logits, *y_range)
 
 
 def sigmoid_range_derivative(x: ArrayLike, low: float, high: float) -> np.ndarray:
@@ -82,7 +123,7 @@ def sigmoid_range_derivative(x: ArrayLike, low: float, high: float) -> np.ndarra
     -------
     ndarray of float64, same shape as ``x`` (0-d for a number), values in (0, (high - low) / 4]
     """
-    low, high = _check_y_range((low, high))
+    low, high = check_y_range((low, high))
     squashed = sigmoid(x)
     return (high - low) * squashed * (1 - squashed)
 
@@ -134,13 +175,6 @@ def _loss_and_grad(predictions, ratings, mask):
     mask = np.asarray(mask) != 0
     errors = np.where(mask, predictions - np.where(mask, ratings, 0), 0)  # E; 0 where unobserved
     return loss, 2 * errors / mask.sum()
-
-
-def _check_y_range(y_range) -> tuple[float, float]:
-    low, high = y_range
-    if not low < high:
-        raise ValueError(f"y_range must be (low, high) with low < high; got {tuple(y_range)}.")
-    return float(low), float(high)
 
 
 def dot_gradients(
@@ -204,7 +238,7 @@ def sigmoid_gradients(
     grad_user_factors : ndarray of shape (n_users, n_factors)
     grad_item_factors : ndarray of shape (n_items, n_factors)
     """
-    low, high = _check_y_range(y_range)
+    low, high = check_y_range(y_range)
     user_factors = np.asarray(user_factors, dtype=float)
     item_factors = np.asarray(item_factors, dtype=float)
     squashed = sigmoid(predict_table(user_factors, item_factors))
@@ -249,7 +283,7 @@ def bias_gradients(
     grad_user_bias : ndarray of shape (n_users,)
     grad_item_bias : ndarray of shape (n_items,)
     """
-    low, high = _check_y_range(y_range)
+    low, high = check_y_range(y_range)
     user_factors = np.asarray(user_factors, dtype=float)
     item_factors = np.asarray(item_factors, dtype=float)
     user_bias = np.asarray(user_bias, dtype=float)
@@ -385,7 +419,7 @@ def gradient_descent(
     params = [rng.normal(0, init_std, (n_users, n_factors)), rng.normal(0, init_std, (n_items, n_factors))]
     if model == "bias":
         params += [np.zeros(n_users), np.zeros(n_items)]
-    extra = {} if model == "dot" else {"y_range": _check_y_range(y_range)}
+    extra = {} if model == "dot" else {"y_range": check_y_range(y_range)}
 
     losses, snapshots = [], {}
     for step in range(steps + 1):

@@ -16,17 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
-
-
-class RatingsError(ValueError):
-    """A ratings frame is not in the shape the course expects; the message says how to fix it."""
-
-
-class UnknownIdError(KeyError):
-    """Asked for user or movie ids that do not occur in the ratings."""
-
-    def __str__(self) -> str:  # KeyError would print the message in quotes
-        return str(self.args[0])
+from cfcourse.errors import RatingsError, UnknownIdError  # noqa: F401  (re-exported: cfcourse.ratings.RatingsError)
+from cfcourse.validation import check_positive_int
 
 
 def check_ratings(
@@ -71,6 +62,12 @@ def check_ratings(
             f"{type(ratings).__name__}; build one with pd.DataFrame({{...}}) or cfcourse.data.load_ratings()."
         )
     columns = list(columns)
+    repeated = ratings.columns[ratings.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise RatingsError(
+            f"ratings has more than one column named {repeated}; keep one of each, e.g. "
+            "ratings.loc[:, ~ratings.columns.duplicated()]."
+        )
     missing = [c for c in columns if c not in ratings.columns]
     if missing:
         raise RatingsError(
@@ -214,8 +211,7 @@ def sparsity(ratings: pd.DataFrame) -> float:
 
 
 def _top_ids(ids: pd.Series, n: int, what: str) -> pd.Index:
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise RatingsError(f"{what} must be a positive integer, got {n!r}.")
+    n = check_positive_int(n, what, error=RatingsError)
     counts = ids.value_counts()
     order = np.lexsort((counts.index.to_numpy(), -counts.to_numpy()))  # count desc, then id asc
     return pd.Index(counts.index.to_numpy()[order[:n]], name=ids.name)
@@ -270,6 +266,11 @@ def cosine_similarity(table: np.ndarray | pd.DataFrame) -> np.ndarray | pd.DataF
         raise ValueError(f"table must be 2-D (rows x columns), got shape {values.shape}.")
     if np.isnan(values).any():
         raise ValueError("table contains NaN; the course writes 'not rated' as 0: use table.fillna(0).")
+    if np.isinf(values).any():
+        raise ValueError(
+            f"table contains {int(np.isinf(values).sum())} infinite value(s), whose similarity is undefined; "
+            "ratings are finite numbers: fix or drop those cells."
+        )
     norms = np.linalg.norm(values, axis=1)
     nonzero = norms > 0
     unit = np.zeros_like(values)
