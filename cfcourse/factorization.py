@@ -32,7 +32,8 @@ from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.gradients import sigmoid, sigmoid_range
 from cfcourse.models import DotProductBias, _check_range
 from cfcourse.ratings import UnknownIdError, check_ratings
-from cfcourse.train import History, fit, predict
+from cfcourse.fast_train import fit_fast
+from cfcourse.train import History, predict
 
 __all__ = [
     "MatrixFactorization",
@@ -141,7 +142,8 @@ class MatrixFactorization:
 
     ``prediction = low + (high - low) * sigmoid(user_factors[u] . item_factors[i]
     + user_bias[u] + item_bias[i])`` (``cfcourse.models.DotProductBias``),
-    trained with Adam on mini-batches by ``cfcourse.train.fit`` with a row-wise
+    trained with Adam on mini-batches by ``cfcourse.fast_train.fit_fast`` (the
+    objective of ``cfcourse.train.fit``, updating only the rows a batch uses) with a row-wise
     L2 penalty (separate strengths for factors and biases) and a cosine
     learning-rate decay. Predictions are clipped to the rating scale [0.5, 5].
 
@@ -298,7 +300,7 @@ class MatrixFactorization:
         model = DotProductBias(
             len(user_ids), len(item_ids), self.n_factors, self.y_range, init_std=self.init_std, seed=self.random_state
         )
-        history = fit(
+        history = fit_fast(
             model,
             (torch.tensor(user_idx, dtype=torch.int64), torch.tensor(item_idx, dtype=torch.int64), torch.tensor(y)),
             epochs=self.epochs,
@@ -307,7 +309,6 @@ class MatrixFactorization:
             weight_decay=self.weight_decay,
             bias_weight_decay=self.bias_weight_decay,
             lr_schedule=self.lr_schedule,
-            fused=True,
             seed=self.random_state,
         )
         model.eval()
