@@ -232,9 +232,9 @@ def main(argv: list[str] | None = None) -> dict:
             f"{show('als_iteration_seconds', 9)} {show('full_fit_seconds', 10, '.1f')} {row['peak_memory_mb']:>8.0f}",
             flush=True,
         )
-    report["load_average_after"] = list(os.getloadavg())
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+        report["load_average_after"] = list(os.getloadavg())
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2) + "\n")  # after every size: a long run keeps what it measured
     print(f"\nwrote {args.output}")
     return report
 
