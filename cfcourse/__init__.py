@@ -11,9 +11,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "MatrixFactorization": "cfcourse.factorization",
     "FoldedUser": "cfcourse.factorization",
-    "ColdStartWarning": "cfcourse.factorization",
-    "ColdStartError": "cfcourse.factorization",
-    "NotFittedError": "cfcourse.factorization",
+    "ColdStartWarning": "cfcourse.errors",
+    "ColdStartError": "cfcourse.errors",
+    "NotFittedError": "cfcourse.errors",
 }
 
 

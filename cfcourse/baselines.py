@@ -27,8 +27,57 @@ import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.ratings import check_ratings
+from cfcourse.validation import check_is_fitted, check_positive_int, check_real
 
-__all__ = ["GlobalMean", "UserMean", "ItemMean", "BiasBaseline"]
+__all__ = ["GlobalMean", "UserMean", "ItemMean", "BiasBaseline", "baseline_biases"]
+
+
+def baseline_biases(
+    user_idx: np.ndarray,
+    item_idx: np.ndarray,
+    ratings: np.ndarray,
+    n_users: int,
+    n_items: int,
+    *,
+    reg_user: float = 5.0,
+    reg_item: float = 5.0,
+    sweeps: int = 5,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The bias-only baseline: ``rating ~ global_mean + user_bias[u] + item_bias[i]``.
+
+    Regularised least squares solved by alternating exact sweeps: each movie's
+    bias is the shrunk mean of its residuals, ``sum(r - mean - user_bias) /
+    (count + reg_item)``, then each user's likewise, ``sweeps`` times.
+
+    Parameters
+    ----------
+    user_idx, item_idx : ndarray of shape (n_ratings,), int
+        Contiguous indices (``cfcourse.split.encode``).
+    ratings : ndarray of shape (n_ratings,), float
+    n_users, n_items : int
+    reg_user, reg_item : float, default 5.0
+        Shrinkage: how many ratings' worth of "the bias is 0" each bias starts with.
+    sweeps : int, default 5
+
+    Returns
+    -------
+    global_mean : float
+    user_bias : ndarray of shape (n_users,), float64
+    item_bias : ndarray of shape (n_items,), float64
+    """
+    ratings = np.asarray(ratings, dtype=np.float64)
+    user_idx, item_idx = np.asarray(user_idx), np.asarray(item_idx)
+    mean = float(ratings.mean())
+    user_count = np.bincount(user_idx, minlength=n_users)
+    item_count = np.bincount(item_idx, minlength=n_items)
+    user_bias, item_bias = np.zeros(n_users), np.zeros(n_items)
+    for _ in range(sweeps):
+        residual = ratings - mean - user_bias[user_idx]
+        item_bias = np.bincount(item_idx, weights=residual, minlength=n_items) / (item_count + reg_item)
+        residual = ratings - mean - item_bias[item_idx]
+        user_bias = np.bincount(user_idx, weights=residual, minlength=n_users) / (user_count + reg_user)
+    return mean, user_bias, item_bias
+
 
 
 class _Baseline:
@@ -38,13 +87,7 @@ class _Baseline:
         return check_ratings(ratings)
 
     def _predict_check(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if not hasattr(self, "global_mean_"):
-            from cfcourse.factorization import NotFittedError  # torch is imported only when needed
-
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet, so predict() has nothing to use; "
-                "call .fit(ratings) first."
-            )
+        check_is_fitted(self, "global_mean_", "predict")
         return check_ratings(frame, columns=(USER, ITEM), scale=None, allow_duplicates=True)
 
     def __repr__(self) -> str:
@@ -191,12 +234,10 @@ class BiasBaseline(_Baseline):
         -------
         self
         """
-        from cfcourse.factorization import baseline_biases  # torch is imported only when needed
-
         self._fit_check(ratings)
         for name in ("reg_user", "reg_item"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}; 5.0 is a good start.")
+            check_real(getattr(self, name), name, low=0, hint="5.0 is a good start")
+        check_positive_int(self.sweeps, "sweeps")
         user_ids, user_idx = np.unique(ratings[USER].to_numpy(), return_inverse=True)
         item_ids, item_idx = np.unique(ratings[ITEM].to_numpy(), return_inverse=True)
         mean, user_bias, item_bias = baseline_biases(

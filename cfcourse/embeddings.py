@@ -12,24 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cfcourse.validation import check_indices
+
 if TYPE_CHECKING:  # only for the annotations: importing torch is slow
     from torch import Tensor
-
-
-def _check_idx(idx: ArrayLike, n: int, name: str = "idx") -> np.ndarray:
-    """``idx`` as an integer array with every id in ``0 .. n-1``, else a clear error."""
-    idx = np.asarray(idx)
-    if not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError(
-            f"{name} must hold integer ids, got dtype {idx.dtype}; convert with .astype(int)."
-        )
-    bad = np.unique(idx[(idx < 0) | (idx >= n)])
-    if bad.size:
-        raise ValueError(
-            f"{name} must be ids in 0..{n - 1} (there are n={n} rows); got out-of-range ids "
-            f"{bad[:10].tolist()}. Map raw ids to consecutive indices 0..n-1 first."
-        )
-    return idx
 
 
 def one_hot(idx: ArrayLike, n: int) -> np.ndarray:
@@ -62,7 +48,7 @@ def one_hot(idx: ArrayLike, n: int) -> np.ndarray:
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    idx = _check_idx(idx, n)
+    idx = check_indices(idx, n)
     rows = np.zeros((idx.size, n))
     rows[np.arange(idx.size), idx.ravel()] = 1.0
     return rows.reshape(idx.shape + (n,))
@@ -95,7 +81,7 @@ def embedding_lookup(weights: np.ndarray | Tensor, idx: ArrayLike) -> np.ndarray
         raise ValueError(
             f"weights must have shape (n, n_factors), one row per id; got shape {tuple(weights.shape)}."
         )
-    return weights[_check_idx(idx, weights.shape[0])]
+    return weights[check_indices(idx, weights.shape[0])]
 
 
 def dot_scores(
@@ -138,8 +124,8 @@ def dot_scores(
             f"user_idx and item_idx must pair up one to one; got shapes "
             f"{np.shape(user_idx)} and {np.shape(item_idx)}."
         )
-    users = embedding_lookup(user_factors, _check_idx(user_idx, len(user_factors), "user_idx"))
-    items = embedding_lookup(item_factors, _check_idx(item_idx, len(item_factors), "item_idx"))
+    users = embedding_lookup(user_factors, check_indices(user_idx, len(user_factors), "user_idx"))
+    items = embedding_lookup(item_factors, check_indices(item_idx, len(item_factors), "item_idx"))
     if users.shape[-1] != items.shape[-1]:
         raise ValueError(
             f"user_factors has {users.shape[-1]} factors but item_factors has {items.shape[-1]}; "

@@ -30,8 +30,12 @@ import torch
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.gradients import sigmoid, sigmoid_range
-from cfcourse.models import DotProductBias, _check_range
-from cfcourse.ratings import UnknownIdError, check_ratings
+from cfcourse.baselines import baseline_biases
+from cfcourse.errors import ColdStartError, ColdStartWarning, NotFittedError
+from cfcourse.models import DotProductBias
+from cfcourse.ranking import top_n
+from cfcourse.ratings import check_ratings
+from cfcourse.validation import check_is_fitted, check_y_range
 from cfcourse.fast_train import fit_fast
 from cfcourse.train import History, predict
 
@@ -52,65 +56,6 @@ Measured on 60 MovieLens users held out of training, revealing 1, 2, 5, 10 and
 20 of their ratings: with the training penalty alone one answer is badly
 over-read (RMSE 1.24 on the rest); "auto" gives 0.95, 0.95, 0.93, 0.91, 0.89.
 """
-
-
-class ColdStartWarning(UserWarning):
-    """Some rows name a user or a movie the model never saw; they got the baseline fallback."""
-
-
-class ColdStartError(UnknownIdError):
-    """Asked about users or movies the model never saw, with ``unknown="error"``."""
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs learned state was called before ``fit``."""
-
-
-def baseline_biases(
-    user_idx: np.ndarray,
-    item_idx: np.ndarray,
-    ratings: np.ndarray,
-    n_users: int,
-    n_items: int,
-    *,
-    reg_user: float = 5.0,
-    reg_item: float = 5.0,
-    sweeps: int = 5,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """The bias-only baseline: ``rating ~ global_mean + user_bias[u] + item_bias[i]``.
-
-    Regularised least squares solved by alternating exact sweeps: each movie's
-    bias is the shrunk mean of its residuals, ``sum(r - mean - user_bias) /
-    (count + reg_item)``, then each user's likewise, ``sweeps`` times.
-
-    Parameters
-    ----------
-    user_idx, item_idx : ndarray of shape (n_ratings,), int
-        Contiguous indices (``cfcourse.split.encode``).
-    ratings : ndarray of shape (n_ratings,), float
-    n_users, n_items : int
-    reg_user, reg_item : float, default 5.0
-        Shrinkage: how many ratings' worth of "the bias is 0" each bias starts with.
-    sweeps : int, default 5
-
-    Returns
-    -------
-    global_mean : float
-    user_bias : ndarray of shape (n_users,), float64
-    item_bias : ndarray of shape (n_items,), float64
-    """
-    ratings = np.asarray(ratings, dtype=np.float64)
-    user_idx, item_idx = np.asarray(user_idx), np.asarray(item_idx)
-    mean = float(ratings.mean())
-    user_count = np.bincount(user_idx, minlength=n_users)
-    item_count = np.bincount(item_idx, minlength=n_items)
-    user_bias, item_bias = np.zeros(n_users), np.zeros(n_items)
-    for _ in range(sweeps):
-        residual = ratings - mean - user_bias[user_idx]
-        item_bias = np.bincount(item_idx, weights=residual, minlength=n_items) / (item_count + reg_item)
-        residual = ratings - mean - item_bias[item_idx]
-        user_bias = np.bincount(user_idx, weights=residual, minlength=n_users) / (user_count + reg_user)
-    return mean, user_bias, item_bias
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,7 +214,7 @@ class MatrixFactorization:
             raise ValueError(f"n_factors must be a positive integer, got {self.n_factors!r}.")
         if self.unknown not in _UNKNOWN_MODES:
             raise ValueError(f"unknown must be one of {_UNKNOWN_MODES}, got {self.unknown!r}.")
-        _check_range(self.y_range)
+        check_y_range(self.y_range)
         low, high = (float(v) for v in self.y_range)
         if low >= RATING_MIN or high <= RATING_MAX:
             raise ValueError(
@@ -327,13 +272,6 @@ class MatrixFactorization:
         return self
 
     # ------------------------------------------------------------- helpers
-    def _check_fitted(self, method: str) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(
-                f"This MatrixFactorization is not fitted yet, so {method}() has nothing to use; "
-                "call .fit(ratings) first."
-            )
-
     def _weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         m = self.model_
         return (
@@ -402,7 +340,7 @@ class MatrixFactorization:
         ColdStartError (a KeyError)
             With ``unknown="error"``, naming the unknown ids.
         """
-        self._check_fitted("predict")
+        check_is_fitted(self, "model_", "predict")
         mode = self._unknown_mode(unknown)
         check_ratings(frame, columns=(self.user_col, self.item_col), scale=None, allow_duplicates=True)
         users = frame[self.user_col].to_numpy()
@@ -423,13 +361,7 @@ class MatrixFactorization:
 
     # ------------------------------------------------------------ recommend
     def _ranked(self, scores: np.ndarray, exclude: np.ndarray, n: int, name: str) -> pd.DataFrame:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}.")
-        keep = np.ones(len(scores), dtype=bool)
-        keep[exclude] = False
-        candidates = np.flatnonzero(keep)
-        order = np.lexsort((self.item_ids_[candidates], -scores[candidates]))[:n]  # score desc, then id asc
-        chosen = candidates[order]
+        chosen = top_n(scores, n, exclude=exclude, ids=self.item_ids_)
         return pd.DataFrame({self.item_col: self.item_ids_[chosen], name: scores[chosen]})
 
     def _user_scores(self, user) -> tuple[np.ndarray, np.ndarray]:
@@ -464,7 +396,7 @@ class MatrixFactorization:
             predicted rating before clipping (it can exceed 5 slightly, never
             ``y_range``).
         """
-        self._check_fitted("recommend")
+        check_is_fitted(self, "model_", "recommend")
         if isinstance(user, FoldedUser) or user in self.user_index_:
             scores, seen = self._user_scores(user)
         else:
@@ -486,7 +418,7 @@ class MatrixFactorization:
         -------
         ndarray of shape (n,), float64
         """
-        self._check_fitted("predict_user")
+        check_is_fitted(self, "model_", "predict_user")
         if not isinstance(user, FoldedUser):
             raise TypeError(
                 f"user must be a FoldedUser from fold_in(), got {type(user).__name__}; for a user seen "
@@ -517,7 +449,7 @@ class MatrixFactorization:
         DataFrame with columns ``item_col`` and ``similarity`` (float64, in
             [-1, 1]), highest first, equal similarities by movieId.
         """
-        self._check_fitted("similar_items")
+        check_is_fitted(self, "model_", "similar_items")
         if movie_id not in self.item_index_:
             raise ColdStartError(
                 f"{self.item_col} {movie_id!r} was never seen in training, so it has no factors; "
@@ -574,7 +506,7 @@ class MatrixFactorization:
         FoldedUser
             Pass it to ``recommend`` or ``predict_user``.
         """
-        self._check_fitted("fold_in")
+        check_is_fitted(self, "model_", "fold_in")
         if not isinstance(ratings, pd.DataFrame):
             check_ratings(ratings)  # raises the TypeError that explains the expected frame
         one_user = ratings if self.user_col in ratings.columns else ratings.assign(**{self.user_col: 0})

@@ -30,6 +30,12 @@ a batch looks up, so an epoch's cost follows the number of ratings:
    up to float rounding and Adam's ``eps`` inside the skipped steps: on the
    benchmark split both reach test RMSE 0.832.
 
+Models other than a ``DotProductBias`` with a ``y_range`` (e.g. ``DotProduct``)
+take the dense path (``_fit_dense``: autograd, PyTorch's fused Adam over whole
+tables, the penalty's gradient added with ``index_add_``), with the same checks.
+Both paths stop with ``NonFiniteLossError`` on a NaN/inf loss and warn
+(``DivergenceWarning``) when training makes the fit worse.
+
 Introduced in notebooks/13_scaling_up_and_out.ipynb (measured in
 ``benchmarks/scaling.py``).
 """
@@ -39,8 +45,12 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import Tensor, nn
 
-from cfcourse.train import History, _as_triple, predict
+from cfcourse.losses import mse
+from cfcourse.models import DotProductBias
+from cfcourse.train import History, _check_fit_args, _check_loss, _end_epoch, _rmse, _warn_if_diverged
+from cfcourse.validation import check_one_of, check_real
 
 __all__ = ["fit_fast"]
 
@@ -83,88 +93,111 @@ def _catch_up(weight, m, v, last, step: int, drift: torch.Tensor) -> None:
     v.mul_(powers[:, 1:2])
 
 
+
 @torch.no_grad()
+def _add_l2_penalty_grad(model: nn.Module, user_idx: Tensor, item_idx: Tensor, factors: float, biases: float) -> float:
+    """Add the gradient of the split row-wise penalty to ``.grad`` directly; return the penalty's value.
+
+    The penalty is ``factors * l2_penalty(..., which="factors") + biases *
+    l2_penalty(..., which="biases")`` (``cfcourse.train.l2_penalty``); its
+    gradient with respect to a looked-up row ``w`` is ``2 * strength * w *
+    (times the row occurs in the batch) / batch``, which ``index_add_`` puts in
+    place.
+    """
+    value = 0.0
+    for name, module in model.named_children():
+        if not isinstance(module, nn.Embedding) or not name.startswith(("user_", "item_")):
+            continue
+        strength = biases if name.endswith("_bias") else factors
+        if not strength:
+            continue
+        idx = user_idx if name.startswith("user_") else item_idx
+        rows = module.weight[idx]
+        value += strength * float(rows.pow(2).sum(dim=1).mean())
+        if module.weight.grad is None:
+            module.weight.grad = torch.zeros_like(module.weight)
+        module.weight.grad.index_add_(0, idx, rows, alpha=2.0 * strength / len(idx))
+    return value
+
+
 def fit_fast(
-    model,
+    model: nn.Module,
     train,
     *,
     epochs: int = 5,
     lr: float = 0.01,
     batch_size: int = 1024,
     weight_decay: float = 0.1,
-    bias_weight_decay: float | None = 0.01,
+    bias_weight_decay: float = 0.01,
     lr_schedule: str = "cosine",
     seed: int = 0,
 ) -> History:
-    """Train a ``DotProductBias`` with row-sparse Adam: ``cfcourse.train.fit``'s objective, faster.
+    """Train ``model``: ``cfcourse.train.fit``'s objective with split strengths and a schedule, faster.
 
-    The result matches ``train.fit(model, train, epochs=..., lr=...,
-    batch_size=..., weight_decay=..., bias_weight_decay=...,
-    lr_schedule=..., seed=..., fused=True)`` up to float rounding and the
-    catch-up approximation described in the module docstring (the same
-    shuffle of the same seed). An epoch costs time proportional to the number
-    of ratings, not to ratings x table size.
+    Each batch minimises ``mean((prediction - rating) ** 2) + weight_decay *
+    l2_penalty(..., which="factors") + bias_weight_decay * l2_penalty(...,
+    which="biases")`` with Adam: ``cfcourse.train.fit``'s objective when both
+    strengths are equal. A ``DotProductBias`` with a ``y_range`` is trained by
+    row-sparse Adam (module docstring): an epoch costs time proportional to the
+    number of ratings, not to ratings x table size, and the weights follow
+    dense Adam's to float rounding. Other models take the dense path.
 
     Parameters
     ----------
-    model : cfcourse.models.DotProductBias
-        Trained in place; needs ``y_range`` (the scaled sigmoid).
+    model : nn.Module with ``user_*`` / ``item_*`` embeddings
+        Called as ``model(user_idx, item_idx)``; trained in place.
     train : (user_idx, item_idx, ratings) triple, (ratings, mask) pair, or DataFrame
         As for ``cfcourse.train.fit``.
     epochs : int, default 5
     lr : float, default 0.01
-        Peak learning rate of Adam.
+        Peak learning rate of Adam, a finite number > 0.
     batch_size : int, default 1024
     weight_decay : float, default 0.1
-        Strength of the row-wise L2 penalty on the looked-up factor rows.
-    bias_weight_decay : float or None, default 0.01
-        Strength on the looked-up biases; ``None`` uses ``weight_decay``.
+        Strength of the penalty on the factor rows, >= 0.
+    bias_weight_decay : float, default 0.01
+        Strength of the penalty on the bias rows, >= 0.
     lr_schedule : {"cosine", "constant"}, default "cosine"
     seed : int, default 0
-        Seeds the per-epoch shuffle.
+        Seeds the per-epoch shuffle (the same batches as ``train.fit``).
 
     Returns
     -------
-    cfcourse.train.History
-        ``train_loss`` (MSE plus penalty, averaged over the epoch's batches)
-        and ``train_rmse`` per epoch; ``valid_rmse`` is NaN.
+    History
+        ``valid_rmse`` is NaN (no validation data here).
 
     Raises
     ------
-    TypeError
-        If ``model`` has no ``user_bias``/``item_bias`` or no ``y_range``.
-    FloatingPointError
-        If the loss stops being finite (the learning rate is too high).
+    NonFiniteLossError
+        As soon as a batch's loss is NaN or infinite.
+
+    Warns
+    -----
+    DivergenceWarning
+        If the last epoch's training loss is above the first's.
     """
-    if not all(hasattr(model, name) for name in ("user_factors", "item_factors", "user_bias", "item_bias")):
-        raise TypeError(
-            f"fit_fast trains a DotProductBias (factors and biases), got {type(model).__name__}; "
-            "use cfcourse.train.fit for other models."
-        )
-    if getattr(model, "y_range", None) is None:
-        raise TypeError("fit_fast needs a model with y_range (the scaled sigmoid); use cfcourse.train.fit without one.")
-    user_idx, item_idx, ratings = _as_triple(train, "train")
-    n = len(ratings)
-    if n == 0:
-        raise ValueError("train holds no ratings; pass at least one observed rating.")
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    if not weight_decay >= 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
-    if bias_weight_decay is None:
-        bias_weight_decay = weight_decay
-    if not bias_weight_decay >= 0:
-        raise ValueError(f"bias_weight_decay must be >= 0 or None, got {bias_weight_decay!r}.")
-    if lr_schedule not in ("constant", "cosine"):
-        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}.")
-    n_users, n_items, k = model.user_factors.weight.shape[0], model.item_factors.weight.shape[0], model.n_factors
-    if int(user_idx.max()) >= n_users or int(item_idx.max()) >= n_items or int(min(user_idx.min(), item_idx.min())) < 0:
+    train, _ = _check_fit_args(
+        train, None, epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed
+    )
+    check_real(bias_weight_decay, "bias_weight_decay", low=0, hint="0 turns the bias penalty off")
+    check_one_of(lr_schedule, "lr_schedule", ("cosine", "constant"))
+    if bias_weight_decay and not any(name.endswith("_bias") for name, _ in model.named_children()):
         raise ValueError(
-            f"train has indices outside the model's tables ({n_users} users, {n_items} movies); "
-            "encode ids with cfcourse.split.encode and size the model from the same encoding."
+            f"{type(model).__name__} has no user_bias/item_bias embedding, so bias_weight_decay has nothing "
+            "to penalise; pass bias_weight_decay=0."
         )
+    settings = dict(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay,
+                    bias_weight_decay=bias_weight_decay, lr_schedule=lr_schedule, seed=seed)  # fmt: skip
+    if isinstance(model, DotProductBias) and model.y_range is not None:
+        return _fit_sparse(model, train, **settings)
+    return _fit_dense(model, train, **settings)
+
+
+@torch.no_grad()
+def _fit_sparse(model, train, *, epochs, lr, batch_size, weight_decay, bias_weight_decay, lr_schedule, seed) -> History:
+    """Row-sparse Adam with catch-up for a ``DotProductBias`` (module docstring); arguments already checked."""
+    user_idx, item_idx, ratings = train
+    n = len(ratings)
+    n_users, n_items, k = model.n_users, model.n_items, model.n_factors
     low, high = (float(x) for x in model.y_range)
     span = high - low
     width = k + 1
@@ -183,12 +216,13 @@ def fit_fast(
     step = 0
     step_tensor = torch.zeros(())
     drift = _drift_table(lr, lr_schedule, n_steps)
+    initial_rmse = _rmse(model, train)
     generator = torch.Generator().manual_seed(seed)
     history = History()
     for epoch in range(1, epochs + 1):
         perm = torch.randperm(n, generator=generator)
         users, items, targets = user_idx[perm], item_idx[perm] + n_users, ratings[perm]
-        total = torch.zeros((), dtype=torch.float64)
+        total = 0.0
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             size = stop - start
@@ -208,7 +242,9 @@ def fit_fast(
             grad = other.mul_(torch.cat([dlogit, dlogit]).unsqueeze(1))
             penalised = looked_up * strength
             grad.add_(penalised, alpha=2.0 / size)
-            total += torch.dot(error, error) + torch.dot(penalised.view(-1), looked_up.view(-1))
+            value = float(torch.dot(error, error) + torch.dot(penalised.view(-1), looked_up.view(-1))) / size
+            _check_loss(value, epoch, start // batch_size + 1, lr)  # before any row is written back
+            total += value * size
             summed = torch.zeros(len(rows_idx), width).index_add_(0, lookup, grad)
             step_tensor.fill_(step)
             torch._fused_adam_(
@@ -217,20 +253,11 @@ def fit_fast(
             )  # fmt: skip
             for table, rows in zip(tables, (w, m, v)):
                 table.index_copy_(0, rows_idx, rows)
-        loss = float(total) / n
-        if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"the training loss became {loss} in epoch {epoch}: the learning rate lr={lr} is too high "
-                "for this data; lower it (e.g. lr / 10)."
-            )
         _catch_up(*tables, last, step, drift)  # every row up to date
         last.fill_(float(step))
         _copy_back(model, weight, n_users, k)
-        pred = predict(model, user_idx, item_idx).double()
-        history.epoch.append(epoch)
-        history.train_loss.append(loss)
-        history.train_rmse.append(float(torch.sqrt(((pred - ratings.double()) ** 2).mean())))
-        history.valid_rmse.append(math.nan)
+        _end_epoch(history, model, epoch, total / n, train, None)
+    _warn_if_diverged(history, lr, initial_rmse)
     return history
 
 
@@ -239,3 +266,36 @@ def _copy_back(model, weight, n_users: int, k: int) -> None:
     model.user_bias.weight.copy_(weight[:n_users, k:])
     model.item_factors.weight.copy_(weight[n_users:, :k])
     model.item_bias.weight.copy_(weight[n_users:, k:])
+
+
+def _fit_dense(model: nn.Module, train, *, epochs, lr, batch_size, weight_decay, bias_weight_decay, lr_schedule, seed) -> History:
+    """The dense path: autograd and fused Adam over whole tables; arguments already checked."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    n = len(train[2])
+    n_steps = epochs * math.ceil(n / batch_size)
+    step = 0
+    initial_rmse = _rmse(model, train)
+    generator = torch.Generator().manual_seed(seed)
+    history = History()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(n, generator=generator)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = perm[start : start + batch_size]
+            user_idx, item_idx, ratings = train[0][batch], train[1][batch], train[2][batch]
+            loss = mse(model(user_idx, item_idx), ratings)
+            if lr_schedule == "cosine":
+                for group in opt.param_groups:
+                    group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * step / n_steps))
+            step += 1
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            penalty = _add_l2_penalty_grad(model, user_idx, item_idx, weight_decay, bias_weight_decay)
+            value = loss.item() + penalty
+            _check_loss(value, epoch, start // batch_size + 1, lr)
+            opt.step()
+            total += value * len(batch)
+        _end_epoch(history, model, epoch, total / n, train, None)
+    _warn_if_diverged(history, lr, initial_rmse)
+    return history

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from .losses import masked_mse
 from .matmul import predict_table
+from .validation import check_y_range
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -82,7 +83,7 @@ def sigmoid_range_derivative(x: ArrayLike, low: float, high: float) -> np.ndarra
     -------
     ndarray of float64, same shape as ``x`` (0-d for a number), values in (0, (high - low) / 4]
     """
-    low, high = _check_y_range((low, high))
+    low, high = check_y_range((low, high))
     squashed = sigmoid(x)
     return (high - low) * squashed * (1 - squashed)
 
@@ -134,13 +135,6 @@ def _loss_and_grad(predictions, ratings, mask):
     mask = np.asarray(mask) != 0
     errors = np.where(mask, predictions - np.where(mask, ratings, 0), 0)  # E; 0 where unobserved
     return loss, 2 * errors / mask.sum()
-
-
-def _check_y_range(y_range) -> tuple[float, float]:
-    low, high = y_range
-    if not low < high:
-        raise ValueError(f"y_range must be (low, high) with low < high; got {tuple(y_range)}.")
-    return float(low), float(high)
 
 
 def dot_gradients(
@@ -204,7 +198,7 @@ def sigmoid_gradients(
     grad_user_factors : ndarray of shape (n_users, n_factors)
     grad_item_factors : ndarray of shape (n_items, n_factors)
     """
-    low, high = _check_y_range(y_range)
+    low, high = check_y_range(y_range)
     user_factors = np.asarray(user_factors, dtype=float)
     item_factors = np.asarray(item_factors, dtype=float)
     squashed = sigmoid(predict_table(user_factors, item_factors))
@@ -249,7 +243,7 @@ def bias_gradients(
     grad_user_bias : ndarray of shape (n_users,)
     grad_item_bias : ndarray of shape (n_items,)
     """
-    low, high = _check_y_range(y_range)
+    low, high = check_y_range(y_range)
     user_factors = np.asarray(user_factors, dtype=float)
     item_factors = np.asarray(item_factors, dtype=float)
     user_bias = np.asarray(user_bias, dtype=float)
@@ -385,7 +379,7 @@ def gradient_descent(
     params = [rng.normal(0, init_std, (n_users, n_factors)), rng.normal(0, init_std, (n_items, n_factors))]
     if model == "bias":
         params += [np.zeros(n_users), np.zeros(n_items)]
-    extra = {} if model == "dot" else {"y_range": _check_y_range(y_range)}
+    extra = {} if model == "dot" else {"y_range": check_y_range(y_range)}
 
     losses, snapshots = [], {}
     for step in range(steps + 1):

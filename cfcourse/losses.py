@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .embeddings import _check_idx
+from .validation import check_indices
 
 if TYPE_CHECKING:  # only for the annotations: importing torch is slow
     from torch import Tensor
@@ -157,8 +157,8 @@ def long_mse(predictions: Array, user_idx: ArrayLike, item_idx: ArrayLike, ratin
             f"predictions must be the (n_users, n_items) table; got shape {tuple(predictions.shape)}."
         )
     _check_same_shape(user_idx=np.asarray(user_idx), item_idx=np.asarray(item_idx), ratings=ratings)
-    user_idx = _check_idx(user_idx, predictions.shape[0], "user_idx")
-    item_idx = _check_idx(item_idx, predictions.shape[1], "item_idx")
+    user_idx = check_indices(user_idx, predictions.shape[0], "user_idx")
+    item_idx = check_indices(item_idx, predictions.shape[1], "item_idx")
     return mse(predictions[user_idx, item_idx], ratings)
 
 
@@ -219,8 +219,8 @@ def to_dense(user_idx: ArrayLike, item_idx: ArrayLike, values: Array, shape: tup
     xp, (values,) = _namespace(values)
     n_users, n_items = shape
     _check_same_shape(user_idx=np.asarray(user_idx), item_idx=np.asarray(item_idx), values=values)
-    user_idx = _check_idx(user_idx, n_users, "user_idx")
-    item_idx = _check_idx(item_idx, n_items, "item_idx")
+    user_idx = check_indices(user_idx, n_users, "user_idx")
+    item_idx = check_indices(item_idx, n_items, "item_idx")
     pairs, counts = np.unique(np.stack([user_idx, item_idx], axis=1), axis=0, return_counts=True)
     if (counts > 1).any():
         raise ValueError(

@@ -22,6 +22,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from cfcourse.validation import check_indices, check_positive_int, check_y_range
+
 __all__ = ["sigmoid_range", "DotProduct", "DotProductBias"]
 
 
@@ -47,24 +49,8 @@ def sigmoid_range(x: Tensor, low: float, high: float) -> Tensor:
     >>> sigmoid_range(torch.tensor([-100.0, 0.0, 100.0]), 0.0, 5.5)
     tensor([0.0000, 2.7500, 5.5000])
     """
-    _check_range((low, high))
+    check_y_range((low, high))
     return low + (high - low) * torch.sigmoid(x)
-
-
-def _check_range(y_range) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in y_range)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"y_range must be a pair of numbers (low, high), got {y_range!r}; "
-            "pass e.g. y_range=(0.0, 5.5)."
-        ) from None
-    if not low < high:
-        raise ValueError(
-            f"y_range needs low < high, got low={low}, high={high}; "
-            "pass e.g. y_range=(0.0, 5.5)."
-        )
-    return low, high
 
 
 def _embedding(weight: Tensor) -> nn.Embedding:
@@ -72,32 +58,16 @@ def _embedding(weight: Tensor) -> nn.Embedding:
     return nn.Embedding.from_pretrained(weight, freeze=False)
 
 
-def _check_ids(idx, n: int, name: str, kind: str) -> Tensor:
-    """Return ``idx`` as a 1-D long tensor, or raise naming the bad ids."""
+def _as_indices(idx, n: int, name: str, kind: str) -> Tensor:
+    """``idx`` as a 1-D long tensor of indices in ``0 .. n-1``, or a clear error."""
     if not isinstance(idx, Tensor):
         idx = torch.as_tensor(idx)
-    if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.dtype == torch.bool:
-        raise TypeError(
-            f"{name} must hold integer indices, got dtype {idx.dtype}; "
-            f"convert with {name}.long() (indices, not raw ids: see cfcourse.split.encode)."
-        )
     if idx.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (one index per rating), got shape {tuple(idx.shape)}; "
             f"flatten it with {name}.reshape(-1)."
         )
-    bad = (idx < 0) | (idx >= n)
-    if bool(bad.any()):
-        bad_ids = idx[bad].unique()
-        shown = ", ".join(str(int(v)) for v in bad_ids[:5])
-        more = f" and {len(bad_ids) - 5} more" if len(bad_ids) > 5 else ""
-        raise ValueError(
-            f"{name} has {kind} indices outside the valid range 0..{n - 1} "
-            f"(the model has {n} {kind}s): {shown}{more}. Encode raw ids to "
-            "contiguous indices with cfcourse.split.encode, and build the model "
-            f"with n_{kind}s equal to the number of distinct {kind}s."
-        )
-    return idx.long()
+    return check_indices(idx, n, name, kind=kind)
 
 
 class DotProduct(nn.Module):
@@ -147,18 +117,17 @@ class DotProduct(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        for name, value in (("n_users", n_users), ("n_items", n_items), ("n_factors", n_factors)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        self.n_users, self.n_items, self.n_factors = int(n_users), int(n_items), int(n_factors)
-        self.y_range = None if y_range is None else _check_range(y_range)
+        self.n_users = check_positive_int(n_users, "n_users")
+        self.n_items = check_positive_int(n_items, "n_items")
+        self.n_factors = check_positive_int(n_factors, "n_factors")
+        self.y_range = None if y_range is None else check_y_range(y_range)
         generator = torch.Generator().manual_seed(seed)
         self.user_factors = _embedding(torch.randn(self.n_users, self.n_factors, generator=generator) * init_std)
         self.item_factors = _embedding(torch.randn(self.n_items, self.n_factors, generator=generator) * init_std)
 
     def _lookup(self, user_idx, item_idx) -> tuple[Tensor, Tensor]:
-        user_idx = _check_ids(user_idx, self.n_users, "user_idx", "user")
-        item_idx = _check_ids(item_idx, self.n_items, "item_idx", "item")
+        user_idx = _as_indices(user_idx, self.n_users, "user_idx", "user")
+        item_idx = _as_indices(item_idx, self.n_items, "item_idx", "item")
         if len(user_idx) != len(item_idx):
             raise ValueError(
                 f"user_idx and item_idx must have the same length (one pair per rating), "

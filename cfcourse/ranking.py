@@ -28,8 +28,10 @@ import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, USER
 from cfcourse.ratings import check_ratings
+from cfcourse.validation import check_indices, check_is_fitted, check_positive_int
 
 __all__ = [
+    "top_n",
     "precision_at_k",
     "recall_at_k",
     "ndcg_at_k",
@@ -39,9 +41,62 @@ __all__ = [
 ]
 
 
+def top_n(scores: np.ndarray, n: int, *, exclude=None, ids=None) -> np.ndarray:
+    """Positions of the ``n`` highest scores: the one top-N selection of the package.
+
+    Sorted by score, highest first; equal scores by ``ids``, smallest first,
+    so a list never depends on how the scores happen to be stored.
+    ``MatrixFactorization.recommend``, ``MatrixFactorization.similar_items``
+    and ``PopularityRecommender.recommend`` all select with it.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_items,), float
+        One score per candidate; NaN is refused.
+    n : int >= 1
+        How many to return (fewer if fewer candidates are left).
+    exclude : array-like of int, optional
+        Positions never returned (e.g. the movies the user has already rated).
+    ids : ndarray of shape (n_items,), optional
+        The tie-breaker (e.g. movieIds); defaults to the positions.
+
+    Returns
+    -------
+    ndarray of int64, shape (min(n, n_items - n_excluded),)
+        Positions into ``scores``.
+
+    Examples
+    --------
+    >>> top_n(np.array([3.0, 5.0, 4.0, 5.0]), 3)
+    array([1, 3, 2])
+    >>> top_n(np.array([3.0, 5.0, 4.0, 5.0]), 3, exclude=[1], ids=np.array([40, 30, 20, 10]))
+    array([3, 2, 0])
+    """
+    n = check_positive_int(n, "n")
+    scores = np.asarray(scores)
+    if scores.ndim != 1:
+        raise ValueError(f"scores must be 1-D (one score per candidate), got shape {scores.shape}.")
+    if np.isnan(scores).any():
+        raise ValueError(
+            f"scores contain {int(np.isnan(scores).sum())} NaN value(s), which cannot be ranked; "
+            "check the model that produced them (a NaN weight makes every score NaN)."
+        )
+    ids = np.arange(len(scores)) if ids is None else np.asarray(ids)
+    if ids.shape != scores.shape:
+        raise ValueError(f"ids must give one id per score: shape {ids.shape}, scores {scores.shape}.")
+    keep = np.ones(len(scores), dtype=bool)
+    if exclude is not None:
+        keep[check_indices(np.asarray(exclude, dtype=np.int64).reshape(-1), len(scores), "exclude")] = False
+    candidates = np.flatnonzero(keep)
+    if len(candidates) > 4 * n:  # only the best n matter: partial sort first, then sort the few with ties
+        cut = np.partition(scores[candidates], len(candidates) - n)[len(candidates) - n]
+        candidates = candidates[scores[candidates] >= cut]
+    order = np.lexsort((ids[candidates], -scores[candidates]))[:n]
+    return candidates[order].astype(np.int64)
+
+
 def _check(recommended: Iterable, relevant: Iterable, k: int) -> tuple[list, set]:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer (the length of the list scored), got {k!r}.")
+    check_positive_int(k, "k", hint="the length of the list scored")
     recommended = list(recommended)
     if len(set(recommended)) != len(recommended):
         repeated = pd.Series(recommended)[pd.Series(recommended).duplicated()].unique().tolist()
@@ -244,12 +299,8 @@ class PopularityRecommender:
         -------
         DataFrame with columns ``movieId`` and ``score`` (the number of ratings), ``n`` rows
         """
-        if not hasattr(self, "counts_"):
-            raise ValueError("This PopularityRecommender is not fitted yet; call .fit(ratings) first.")
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}.")
-        counts = self.counts_
-        if exclude_seen and user_id in self.seen_:
-            counts = counts[~counts.index.isin(self.seen_[user_id])]
-        top = counts.iloc[:n]
-        return pd.DataFrame({ITEM: top.index.to_numpy(), "score": top.to_numpy()})
+        check_is_fitted(self, "counts_", "recommend")
+        counts, movie_ids = self.counts_.to_numpy(), self.counts_.index.to_numpy()
+        seen = self.seen_.get(user_id, ()) if exclude_seen else ()
+        chosen = top_n(counts, n, exclude=np.flatnonzero(np.isin(movie_ids, seen)), ids=movie_ids)
+        return pd.DataFrame({ITEM: movie_ids[chosen], "score": counts[chosen]})

@@ -16,17 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
-
-
-class RatingsError(ValueError):
-    """A ratings frame is not in the shape the course expects; the message says how to fix it."""
-
-
-class UnknownIdError(KeyError):
-    """Asked for user or movie ids that do not occur in the ratings."""
-
-    def __str__(self) -> str:  # KeyError would print the message in quotes
-        return str(self.args[0])
+from cfcourse.errors import RatingsError, UnknownIdError  # noqa: F401  (re-exported: cfcourse.ratings.RatingsError)
+from cfcourse.validation import check_positive_int
 
 
 def check_ratings(
@@ -214,8 +205,7 @@ def sparsity(ratings: pd.DataFrame) -> float:
 
 
 def _top_ids(ids: pd.Series, n: int, what: str) -> pd.Index:
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise RatingsError(f"{what} must be a positive integer, got {n!r}.")
+    n = check_positive_int(n, what, error=RatingsError)
     counts = ids.value_counts()
     order = np.lexsort((counts.index.to_numpy(), -counts.to_numpy()))  # count desc, then id asc
     return pd.Index(counts.index.to_numpy()[order[:n]], name=ids.name)

@@ -26,13 +26,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.gradients import sigmoid_range
+from cfcourse.validation import check_non_negative_int, check_positive_int, check_real, check_y_range
 
 __all__ = ["MAX_DENSE_CELLS", "ToyWorld", "TooLargeToDensifyError", "make_toy_world"]
 
@@ -352,9 +352,8 @@ def _sample_pairs(
 
 
 def _validate(n_users, n_items, factors, density, noise, bias_scale, y_range, round_to, seed) -> tuple[str, ...]:
-    for name, value in (("n_users", n_users), ("n_items", n_items)):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    check_positive_int(n_users, "n_users")
+    check_positive_int(n_items, "n_items")
     if isinstance(factors, str):
         raise TypeError(f"factors must be a sequence of names, got the string {factors!r}; write ({factors!r},).")
     factors = tuple(factors)
@@ -362,15 +361,11 @@ def _validate(n_users, n_items, factors, density, noise, bias_scale, y_range, ro
         raise ValueError("factors is empty: name at least one factor, e.g. ('action', 'romance', 'comedy').")
     if not all(isinstance(f, str) and f for f in factors) or len(set(factors)) != len(factors):
         raise ValueError(f"factors must be distinct non-empty strings, got {factors!r}.")
-    if not isinstance(density, Real) or not 0 < density <= 1:
-        raise ValueError(f"density must be in (0, 1] (the fraction of rated cells), got {density!r}.")
-    for name, value in (("noise", noise), ("bias_scale", bias_scale)):
-        if not isinstance(value, Real) or not value >= 0:
-            raise ValueError(f"{name} must be a number >= 0 (a standard deviation), got {value!r}.")
-    if len(y_range) != 2 or not y_range[0] < y_range[1]:
-        raise ValueError(f"y_range must be (low, high) with low < high, got {y_range!r}.")
-    if round_to is not None and (not isinstance(round_to, Real) or not round_to > 0):
-        raise ValueError(f"round_to must be a positive number (0.5 for half stars) or None, got {round_to!r}.")
-    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    check_real(density, "density", low=0, low_inclusive=False, high=1, hint="the fraction of rated cells")
+    check_real(noise, "noise", low=0, hint="a standard deviation")
+    check_real(bias_scale, "bias_scale", low=0, hint="a standard deviation")
+    check_y_range(y_range, example="(0.5, 5.0)")
+    if round_to is not None:
+        check_real(round_to, "round_to", low=0, low_inclusive=False, hint="0.5 for half stars, or None")
+    check_non_negative_int(seed, "seed")
     return factors

@@ -6,7 +6,8 @@ import pytest
 
 from cfcourse.baselines import BiasBaseline, GlobalMean, ItemMean, UserMean
 from cfcourse.columns import ITEM, RATING, USER
-from cfcourse.factorization import NotFittedError, baseline_biases
+from cfcourse.baselines import baseline_biases
+from cfcourse.errors import NotFittedError
 
 
 @pytest.fixture

@@ -193,11 +193,6 @@ def test_recommend_excludes_seen_and_is_sorted(world, fitted):
     assert len(fitted.recommend(0, n=1000)) == fitted.n_items_ - len(seen)
 
 
-def test_recommend_breaks_ties_by_movie_id(fitted):
-    ranked = fitted._ranked(np.array([1.0, 2.0, 2.0, 1.0]), np.array([], dtype=int), 4, "score")
-    assert ranked["movieId"].tolist() == [fitted.item_ids_[1], fitted.item_ids_[2], fitted.item_ids_[0], fitted.item_ids_[3]]
-
-
 def test_recommend_for_unknown_user_falls_back_to_best_baseline(fitted):
     with pytest.warns(ColdStartWarning, match="1 unknown userId"):
         recs = fitted.recommend(12345, n=3)

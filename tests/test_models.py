@@ -85,9 +85,9 @@ def test_init_is_seeded_small_and_leaves_global_rng_alone():
 @pytest.mark.parametrize(
     "user_idx, item_idx, error, match",
     [
-        ([0, 7, 9], [0, 1, 2], ValueError, r"user_idx .* range 0\.\.2 .*: 7, 9"),
-        ([0, -1], [0, 1], ValueError, r"user_idx .* range 0\.\.2 .*: -1"),
-        ([0, 1], [4, 1], ValueError, r"item_idx .* range 0\.\.3 .*: 4"),
+        ([0, 7, 9], [0, 1, 2], ValueError, r"user_idx must be ids in 0\.\.2 .*\[7, 9\]"),
+        ([0, -1], [0, 1], ValueError, r"user_idx must be ids in 0\.\.2 .*\[-1\]"),
+        ([0, 1], [4, 1], ValueError, r"item_idx must be ids in 0\.\.3 .*\[4\]"),
         ([0, 1, 2], [0, 1], ValueError, "same length"),
         ([], [], ValueError, "Empty batch"),
         ([0.0, 1.0], [0, 1], TypeError, "integer"),

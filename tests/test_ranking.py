@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cfcourse.ranking import (
+    top_n,
     PopularityRecommender,
     ndcg_at_k,
     precision_at_k,
@@ -83,3 +84,57 @@ def test_popularity_recommender_ranks_by_count_and_excludes_seen():
     assert popular.recommend(1, n=2, exclude_seen=False)["score"].tolist() == [3, 2]
     with pytest.raises(ValueError, match="not fitted"):
         PopularityRecommender().recommend(1)
+
+
+# ---------------------------------------------------------------- top_n: the one top-N selection
+def test_top_n_sorts_by_score_then_id():
+    scores = np.array([3.0, 5.0, 4.0, 5.0, 1.0])
+    np.testing.assert_array_equal(top_n(scores, 3), [1, 3, 2])  # tie 5.0: position 1 before 3
+    ids = np.array([50, 40, 30, 20, 10])
+    np.testing.assert_array_equal(top_n(scores, 3, ids=ids), [3, 1, 2])  # tie 5.0: id 20 before 40
+    assert top_n(scores, 3).dtype == np.int64
+
+
+def test_top_n_excludes_and_returns_fewer_when_few_are_left():
+    scores = np.array([3.0, 5.0, 4.0])
+    np.testing.assert_array_equal(top_n(scores, 2, exclude=[1]), [2, 0])
+    np.testing.assert_array_equal(top_n(scores, 10, exclude=np.array([0, 1])), [2])
+    assert len(top_n(scores, 5, exclude=[0, 1, 2])) == 0
+    np.testing.assert_array_equal(top_n(scores, 2, exclude=np.empty(0, dtype=np.int64)), [1, 2])
+
+
+def test_top_n_matches_a_full_sort_on_many_ties():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 5, size=500).astype(float)  # many ties: exercises the partial-sort shortcut
+    ids = rng.permutation(500) * 3
+    exclude = rng.choice(500, size=50, replace=False)
+    keep = np.setdiff1d(np.arange(500), exclude)
+    expected = keep[sorted(range(len(keep)), key=lambda j: (-scores[keep[j]], ids[keep[j]]))][:20]
+    np.testing.assert_array_equal(top_n(scores, 20, exclude=exclude, ids=ids), expected)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=0), "n must be a positive integer, got 0"),
+        (dict(n=True), "n must be a positive integer, got True"),
+        (dict(n=2.0), "n must be a positive integer"),
+        (dict(n=1, exclude=[7]), r"exclude must be ids in 0\.\.2"),
+        (dict(n=1, ids=np.arange(2)), "one id per score"),
+        (dict(n=1, scores=np.array([1.0, np.nan, 2.0])), "NaN"),
+        (dict(n=1, scores=np.ones((2, 2))), "1-D"),
+    ],
+)
+def test_top_n_rejects_bad_input(kwargs, match):
+    kwargs = {"scores": np.array([1.0, 2.0, 3.0]), **kwargs}
+    with pytest.raises(ValueError, match=match):
+        top_n(**kwargs)
+
+
+def test_popularity_recommender_breaks_ties_through_top_n():
+    train = pd.DataFrame({"userId": [1, 2, 3, 4], "movieId": [30, 20, 10, 40]})  # all tied at 1 rating
+    popular = PopularityRecommender().fit(train)
+    assert popular.recommend(99, n=4)["movieId"].tolist() == [10, 20, 30, 40]
+    assert popular.recommend(3, n=2)["movieId"].tolist() == [20, 30]
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        popular.recommend(1, n=0)

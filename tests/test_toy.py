@@ -143,7 +143,7 @@ def test_densify_guard_says_the_size_and_the_way_out(attribute):
         ({"noise": -1}, ValueError, "noise must be a number >= 0"),
         ({"bias_scale": float("nan")}, ValueError, "bias_scale"),
         ({"y_range": (5, 1)}, ValueError, "low < high"),
-        ({"round_to": 0}, ValueError, "round_to must be a positive number"),
+        ({"round_to": 0}, ValueError, "round_to must be a number > 0"),
         ({"seed": -3}, ValueError, "seed must be a non-negative integer"),
     ],
 )
