@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 __all__ = ["SparkUnavailableError", "local_session", "spark_available"]
@@ -83,20 +84,28 @@ def local_session(cores: int = 2, shuffle_partitions: int = 4, app_name: str = "
     java_options = f"-Dlog4j2.configurationFile=file:{config}"
     # Spark's JVM (and its Python workers) write their logs to the stderr they inherit; hand them
     # a log file instead, so a notebook shows results rather than start-up chatter.
+    # pyspark's start-up also imports its own test utilities, which warn (FutureWarning) that
+    # pandas >= 3 is not fully supported by pyspark's pandas API; this notebook does not use that
+    # API, so the start-up's warnings are written to the same log file rather than shown.
     saved_stderr = os.dup(2)
     try:
         with open(log_path, "ab") as log:
             os.dup2(log.fileno(), 2)
-        spark = (
-            SparkSession.builder.master(f"local[{int(cores)}]")
-            .appName(app_name)
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", str(int(shuffle_partitions)))
-            .config("spark.driver.extraJavaOptions", java_options)
-            .config("spark.driver.memory", "2g")
-            .config("spark.ui.showConsoleProgress", "false")
-            .getOrCreate()
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            spark = (
+                SparkSession.builder.master(f"local[{int(cores)}]")
+                .appName(app_name)
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", str(int(shuffle_partitions)))
+                .config("spark.driver.extraJavaOptions", java_options)
+                .config("spark.driver.memory", "2g")
+                .config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate()
+            )
+        with open(log_path, "a") as log:
+            for w in caught:
+                log.write(f"{w.category.__name__} at start-up: {w.message} ({w.filename}:{w.lineno})\n")
     except Exception as error:  # the JVM failed to start: say which Java was found and where its log is
         raise SparkUnavailableError(
             f"Spark could not start with {java} ({version}): {error}. Its log: {log_path}. {INSTALL_HINT}."
