@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(row))
         return row
 
+    import torch
+
+    torch.set_num_threads(args.threads)  # so that machine() records the threads the sizes run with
     report = {"machine": machine(), "threads": args.threads, "rows": []}
     header = f"{'ratings':>10} {'users x movies':>17} {'floor s':>8} {'after s':>8} {'ratio':>6} {'before s':>9} {'ALS it s':>9} {'full fit s':>10} {'peak MB':>8}"
     print(header, flush=True)
