@@ -41,9 +41,10 @@ class MatrixFactorization:
     """Collaborative filtering with the course model, ``fit`` / ``predict`` / ``recommend``.
 
     ``cfcourse.models.DotProductBias`` trained by ``cfcourse.fast_train.fit_fast``
-    (Adam, row-wise L2 penalties, cosine learning-rate decay); predictions
-    clipped to ``scale``. ``__init__`` only stores its arguments (scikit-learn's
-    contract), ``fit`` checks them; the defaults are the tuned ones.
+    (the objective of ``cfcourse.train.fit``, updating only the rows a batch uses:
+    Adam, row-wise L2 penalties, cosine learning-rate decay); predictions clipped
+    to ``scale``. ``__init__`` only stores its arguments (scikit-learn's contract),
+    ``fit`` checks them; the defaults are the tuned ones.
 
     Parameters
     ----------
