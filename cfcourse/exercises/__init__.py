@@ -400,6 +400,15 @@ def _mistake_value(mistake: Mistake, args: tuple | None) -> Any:
 _CRASHED = object()
 
 
+def _mistake_error(mistake: Mistake, args: tuple) -> str | None:
+    """The error ``mistake`` raises on ``args`` (as :func:`call` words it), or None."""
+    try:
+        mistake.answer(*copy.deepcopy(args))
+    except Exception as error:
+        return _error(error)
+    return None
+
+
 def judge(
     answer: Any,
     reference: Callable[..., Any],
@@ -430,7 +439,14 @@ def judge(
         return results[i]
 
     for i, (label, args) in enumerate(runs):
-        got = result(i)
+        try:
+            got = result(i)
+        except Incorrect as crash:  # a mistake that crashes the same way names the cause
+            for m in mistakes:
+                error = None if args is None else _mistake_error(m, args)
+                if error is not None and str(crash).endswith(f" raised {error}"):
+                    raise Incorrect(f"{label} raised {error.split(':')[0]}: {m.says}") from None
+            raise
         expected = reference() if args is None else reference(*copy.deepcopy(args))
         if _matches(got, expected, rtol, atol):
             continue
