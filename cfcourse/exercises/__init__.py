@@ -303,6 +303,9 @@ def _shown(value: Any) -> str:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         return _short(value)
+    finite = np.abs(array[np.isfinite(array)])
+    scale = float(finite.max()) if finite.size else 1.0
+    array = np.where(np.abs(array) <= 1e-12 * max(scale, 1.0), 0.0, array)  # rounding noise (6.9e-18) is 0
     if array.ndim == 0:
         return _round4(float(array))
     if array.size <= 12:
