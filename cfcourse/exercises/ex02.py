@@ -32,15 +32,17 @@ SHAPE_MISTAKES = [
     Mistake("b.T's shape", (10, 9742), "that is the shape of b.T; the rows of the result come from a"),
     Mistake("three sizes", (610, 10, 9742),
             "a matrix product is a table: two sizes, the rows of a and the columns of b.T"),
-    Mistake("a list, not a tuple", [610, 9742], NOT_A_TUPLE),
-    Mistake("a string", "(610, 9742)", NOT_A_TUPLE),
 ]
+A_LIST = Mistake("a list, not a tuple", [610, 9742], NOT_A_TUPLE)
+A_STRING = Mistake("a string", "(610, 9742)", "that is text (in quotes); write the tuple itself, without quotes")
 
 
 def _check_shape(answer):
     # Hand-written for one rule the generic checker has no record for: the answer must be a tuple of
     # whole numbers (a shape is what `.shape` returns; a list or (610.0, 9742.0) is not one).
-    judge_mistakes = [m for m in SHAPE_MISTAKES if m.says != NOT_A_TUPLE]
+    if isinstance(answer, str):
+        raise Incorrect(f"your answer is {answer!r}: {A_STRING.says}")
+    judge_mistakes = SHAPE_MISTAKES
     if not isinstance(answer, tuple) or not all(isinstance(d, Integral) and not isinstance(d, bool) for d in answer):
         if isinstance(answer, (tuple, list)) and any(_same(answer, m.answer) for m in judge_mistakes):
             judge(tuple(answer), shape_of_a_times_b_transposed, judge_mistakes)  # name the mistake first
@@ -63,7 +65,7 @@ q1 = Exercise(
     checker=_check_shape,
     hint="First write the shape of `b.T` (the transpose swaps the two sizes), then apply "
     "(n, k) @ (k, p) -> (n, p).",
-    mistakes=SHAPE_MISTAKES,
+    mistakes=[*SHAPE_MISTAKES, A_LIST, A_STRING],
 )
 
 
