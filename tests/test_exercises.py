@@ -436,7 +436,8 @@ def test_ex03_q2_wants_the_one_hot_product_not_indexing():
     from cfcourse.embeddings import one_hot
     from cfcourse.exercises import ex03
 
-    for indexed in (lambda w, idx: w[idx], lambda w, idx: w[idx, :], lambda w, idx: np.stack([w[i] for i in idx])):
+    for indexed in (lambda w, idx: w[idx], lambda w, idx: w[idx, :], lambda w, idx: np.stack([w[i] for i in idx]),
+                    lambda w, idx: np.take(w, idx, axis=0)):  # fmt: skip
         result = ex03.q2.check(indexed)
         assert result.status == "incorrect" and "build it as a product" in result.message
     result = ex03.q2.check(lambda w, idx: one_hot(idx, len(idx)) @ w)

@@ -96,6 +96,11 @@ class _Watched(np.ndarray):
             _Watched.indexed.append(True)
         return super().__getitem__(key)
 
+    def __array_function__(self, func, types, args, kwargs):
+        if func in (np.take, np.take_along_axis, np.compress):
+            _Watched.indexed.append(True)
+        return super().__array_function__(func, types, args, kwargs)
+
 
 def _check_lookup(answer):
     # Hand-written for one rule no value can show: weights[idx] returns exactly the right rows, but the
