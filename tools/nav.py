@@ -284,8 +284,8 @@ def solutions_markdown(steps: list[Step]) -> str:
             out += [f"**Task.** {exercise.task}", "", f"**Hint.** {exercise.hint_text}", ""]
             out += ["**Reference solution**", "", "```python", exercise.solution().code.rstrip(), "```", ""]
             out += ["**Typical mistakes, and what the checker says**", ""]
-            for description, wrong in exercise.mistakes:
-                out.append(f"- *{description}*: {exercise.check(wrong).message}")
+            for mistake in exercise.mistakes:
+                out.append(f"- *{mistake.description}*: {exercise.check(mistake.answer).message}")
     return "\n".join(out) + "\n"
 
 
@@ -310,7 +310,7 @@ def _guide_section(name: str, steps: list[Step]) -> str:
         grouped, lines = _exercises_by_notebook(), []
         for step in written:
             for exercise in grouped.get(step.file, []):
-                caught = "; ".join(description for description, _ in exercise.mistakes)
+                caught = "; ".join(mistake.description for mistake in exercise.mistakes)
                 lines.append(f"- **{step.number}, {exercise.name}** (`{exercise.key}`): {caught}.")
         return "\n".join(lines)
     raise ValueError(name)

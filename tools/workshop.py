@@ -381,14 +381,8 @@ def _value(value) -> str:
 
 
 def mistake_descriptions(exercise) -> list[str]:
-    """The typical mistakes an exercise's checker catches, as (description, answer) pairs or records."""
-    found = []
-    for mistake in getattr(exercise, "mistakes", []):
-        if isinstance(mistake, (tuple, list)):
-            found.append(str(mistake[0]))
-        else:
-            found.append(str(getattr(mistake, "description", mistake)))
-    return found
+    """The typical mistakes an exercise's checker catches: each ``Mistake`` record's description."""
+    return [str(mistake.description) for mistake in getattr(exercise, "mistakes", [])]
 
 
 def expected_answer(exercise) -> str:

@@ -10,25 +10,33 @@ and never crashes the notebook::
 
 ``q1.hint()`` and ``q1.solution()`` show a hint and the reference solution's code.
 
-Writing an exercise (a notebook author's view)::
+Writing an exercise (a notebook author's view): an exercise is data. Each typical
+mistake is ONE record, the wrong answer and what the checker says about it; the
+generic checker runs the reference, and every mistake, on the same inputs, so a
+learner whose answer behaves like a listed mistake gets that mistake's message::
 
     def mean_rating(ratings):                      # the reference solution
         return ratings[ratings > 0].mean()
 
-    def _check(answer):                            # raise Incorrect for a wrong answer
-        table = np.array([[4.0, 0.0], [2.0, 3.0]])
-        got = call(answer, table)                  # learner's errors become "Incorrect"
-        expect_close(got, 3.0, name="mean_rating(table)",
-                     hints=[(2.25, "the zeros are not ratings: average only the watched cells")])
-
     q1 = Exercise("The mean rating", notebook="01_ratings.ipynb", section="The ratings table",
                   task="Write `mean_rating(ratings)` ...", reference=mean_rating, kind="function",
-                  checker=_check, hint="Use a boolean mask.",
-                  mistakes=[("zeros counted", lambda r: r.mean()), ("sum, not mean", lambda r: r.sum())])
+                  cases=[Case("mean_rating(table)", np.array([[4.0, 0.0], [2.0, 3.0]]))],
+                  hint="Use a boolean mask.",
+                  mistakes=[Mistake("zeros counted", lambda r: r.mean(),
+                                    "the zeros are not ratings: average only the watched cells"),
+                            Mistake("sum, not mean", lambda r: r.sum(), "that is the total; divide by the count")])
+
+When several mistakes give the same wrong value on one case, the other cases tell
+them apart; the tests prove each mistake gets its own message. Only where the
+generic checker cannot express the exercise (a rule rather than a value: "any
+name that is not a user", "no seen movie in the list") does a module pass its
+own ``checker=``, and that checker takes its messages from the same records
+(``raise Incorrect(MISTAKE.says)``).
 
 The checker helpers (:func:`expect_type`, :func:`expect_shape`, :func:`expect_close`,
 :func:`call`) raise :class:`Incorrect` with a reason that names the concept, and
-:class:`NotAttempted` when they meet the placeholder.
+:class:`NotAttempted` when they meet the placeholder. Numbers in messages are
+rounded to 4 significant digits, so generated pages are the same on every machine.
 
 Introduced in notebooks/00_index.ipynb.
 """
@@ -50,8 +58,8 @@ from typing import Any, Literal
 import numpy as np
 
 __all__ = [
-    "____", "Placeholder", "Exercise", "CheckResult", "Hint", "Solution", "Incorrect", "NotAttempted",
-    "is_placeholder", "call", "expect_type", "expect_shape", "expect_close", "all_exercises",
+    "____", "Placeholder", "Exercise", "Mistake", "Case", "CheckResult", "Hint", "Solution", "Incorrect",
+    "NotAttempted", "is_placeholder", "judge", "call", "expect_type", "expect_shape", "expect_close", "all_exercises",
 ]  # fmt: skip
 
 
@@ -246,7 +254,7 @@ def expect_close(
     for wrong, reason in hints:
         wrong = _as_array(wrong, "a hint")
         if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True):
-            raise Incorrect(f"{name} is {_short(answer)}: {reason}")
+            raise Incorrect(f"{name} is {_shown(answer)}: {reason}")
     expect_shape(got, expected.shape, name=name, hints=shape_hints)
     if np.isnan(got).any() and not np.isnan(expected).any():
         raise Incorrect(f"{name} contains NaN: look for a 0/0, or a mean over no entries")
@@ -285,6 +293,33 @@ def _number(x: Any) -> str:
     return f"{float(x):.6g}"
 
 
+def _shown(value: Any) -> str:
+    """A learner's value as a message shows it: numbers to 4 significant digits (the same on every machine)."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    if value is None or isinstance(value, (bool, np.bool_, str, bytes, tuple, list, dict, set)):
+        return _short(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return _short(value)
+    finite = np.abs(array[np.isfinite(array)])
+    scale = float(finite.max()) if finite.size else 1.0
+    array = np.where(np.abs(array) <= 1e-12 * max(scale, 1.0), 0.0, array)  # rounding noise (6.9e-18) is 0
+    if array.ndim == 0:
+        return _round4(float(array))
+    if array.size <= 12:
+        text = _clean(np.array2string(array, separator=", ", formatter={"float_kind": _round4}))
+        return text if len(text) <= 120 else text[:117] + "..."
+    return f"an array of shape {array.shape}"
+
+
+def _round4(x: float) -> str:
+    if np.isfinite(x) and x == round(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.4g}"
+
+
 def _short(value: Any, width: int = 60) -> str:
     text = _clean(repr(value))
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -301,6 +336,142 @@ def _error(error: Exception) -> str:
 
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {_short(value)}"
+
+
+# ---------------------------------------------------------------- exercises as data
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One typical mistake: the wrong answer, and what the checker says about it.
+
+    Parameters
+    ----------
+    description : str
+        A few words for instructors ("forgot the mask"), shown in docs/solutions.md and the helper sheet.
+    answer : object
+        The wrong answer: a value, or for a function exercise a function with the reference's signature.
+    says : str
+        The reason the learner reads when their answer behaves like ``answer``. The tests prove the
+        checker gives exactly this reason for this mistake, and a different one for every other mistake.
+    """
+
+    description: str
+    answer: Any
+    says: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs a function exercise is checked on, and how the result is named in a message."""
+
+    name: str
+    args: tuple
+
+    def __init__(self, name: str, *args: Any) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "args", args)
+
+
+def _matches(got: Any, wrong: Any, rtol: float, atol: float) -> bool:
+    """Does the learner's ``got`` look like the mistake's ``wrong``? Containers and strings by type and
+    equality (a list is not a tuple), numbers and arrays by closeness."""
+    if wrong is None or got is None:
+        return wrong is None and got is None
+    if isinstance(wrong, (str, tuple, list, dict, set)) or isinstance(got, (str, tuple, list, dict, set)):
+        try:
+            return type(got) is type(wrong) and bool(got == wrong)
+        except Exception:
+            return False
+    try:
+        got, wrong = _as_array(got, "answer"), _as_array(wrong, "mistake")
+        return got.shape == wrong.shape and bool(np.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True))
+    except (Incorrect, TypeError, ValueError):
+        return False
+
+
+def _mistake_value(mistake: Mistake, args: tuple | None) -> Any:
+    """What ``mistake`` answers on ``args`` (None: a value exercise); a mistake that crashes there answers nothing."""
+    if args is None:
+        return mistake.answer
+    try:
+        return mistake.answer(*copy.deepcopy(args))
+    except Exception:
+        return _CRASHED
+
+
+_CRASHED = object()
+
+
+def _mistake_error(mistake: Mistake, args: tuple) -> str | None:
+    """The error ``mistake`` raises on ``args`` (as :func:`call` words it), or None."""
+    try:
+        mistake.answer(*copy.deepcopy(args))
+    except Exception as error:
+        return _error(error)
+    return None
+
+
+def judge(
+    answer: Any,
+    reference: Callable[..., Any],
+    mistakes: Sequence[Mistake],
+    cases: Sequence[Case] | None = None,
+    *,
+    name: str = "your answer",
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+) -> None:
+    """The generic checker: raise Incorrect unless ``answer`` agrees with ``reference``.
+
+    A value answer (``cases=None``) is compared with ``reference()``; a function answer is called on
+    every case and compared with ``reference(*case.args)``. At the first disagreement the answer is
+    compared with what each mistake gives on the same inputs; if several mistakes fit there, the
+    other cases decide. A fitting mistake's ``says`` is the reason; otherwise :func:`expect_close`
+    says how the numbers differ.
+    """
+    if is_placeholder(answer):
+        raise NotAttempted
+    runs = [(name, None)] if cases is None else [(case.name, case.args) for case in cases]
+    results: dict[int, Any] = {}
+
+    def result(i: int) -> Any:
+        if i not in results:
+            args = runs[i][1]
+            results[i] = answer if args is None else call(answer, *args)
+        return results[i]
+
+    for i, (label, args) in enumerate(runs):
+        try:
+            got = result(i)
+        except Incorrect as crash:  # a mistake that crashes the same way names the cause
+            for m in mistakes:
+                error = None if args is None else _mistake_error(m, args)
+                if error is not None and str(crash).endswith(f" raised {error}"):
+                    raise Incorrect(f"{label} raised {error.split(':')[0]}: {m.says}") from None
+            raise
+        expected = reference() if args is None else reference(*copy.deepcopy(args))
+        if _matches(got, expected, rtol, atol):
+            continue
+        fits = [m for m in mistakes if _matches(got, _mistake_value(m, args), rtol, atol)]
+        if len(fits) > 1:  # the same wrong value here: the other cases tell the mistakes apart
+
+            def fits_everywhere(m: Mistake) -> bool:
+                for j, (_, other) in enumerate(runs):
+                    try:
+                        theirs = result(j)
+                    except (Incorrect, NotAttempted):
+                        return False
+                    if not _matches(theirs, _mistake_value(m, other), rtol, atol):
+                        return False
+                return True
+
+            fits = [m for m in fits if fits_everywhere(m)] or fits
+        if fits:
+            raise Incorrect(f"{label} is {_shown(got)}: {fits[0].says}")
+        if isinstance(expected, (str, tuple, list, dict, set)) or isinstance(got, (str, dict, set)):
+            raise Incorrect(f"{label} is {_describe(got)}, which is not the answer")
+        expect_close(got, expected, name=label, rtol=rtol, atol=atol)
 
 
 # ---------------------------------------------------------------- results
@@ -371,17 +542,28 @@ class Exercise:
         With ``kind="function"``, the reference solution itself (learners write a
         function with the same signature). With ``kind="value"``, a function of
         no arguments that returns the expected value. ``solution()`` shows its source.
-    checker : callable
-        ``checker(answer)`` raises :class:`Incorrect` with a reason for a wrong
-        answer; it may return a string said after "Correct:". Use :func:`call`
-        to run a learner's function and the ``expect_*`` helpers to compare.
     hint : str
         One nudge towards the answer (markdown).
-    mistakes : list of (description, wrong_answer)
-        Typical mistakes the checker must reject (a value, or a function for
-        ``kind="function"``); the test suite proves it does.
+    mistakes : list of Mistake
+        Typical mistakes, one record each: the wrong answer (a value, or a function for
+        ``kind="function"``) and what the checker says about it. The test suite proves the
+        checker rejects each one with its own message.
     kind : {"value", "function"}
         Whether the learner answers with a value or with a function.
+    cases : list of Case, optional
+        For ``kind="function"`` with the generic checker: the inputs the answer is called on,
+        in order (put first the case where every mistake gives a different value).
+    praise : str, optional
+        What "Correct:" says about a right answer.
+    answer_type : type or tuple of types, optional
+        For ``kind="value"``: the answer must be an instance (:func:`expect_type`); ``answer_what``
+        names it in the reason ("a number").
+    rtol, atol : float
+        Tolerances of the comparison (``np.allclose``).
+    checker : callable, optional
+        Only for an exercise the generic checker cannot express (a rule, not a value):
+        ``checker(answer)`` raises :class:`Incorrect` for a wrong answer and may return what
+        "Correct:" says. It takes its reasons from the ``mistakes`` records.
     """
 
     def __init__(
@@ -392,23 +574,53 @@ class Exercise:
         section: str,
         task: str,
         reference: Callable[..., Any],
-        checker: Callable[[Any], str | None],
         hint: str,
-        mistakes: Sequence[tuple[str, Any]],
+        mistakes: Sequence[Mistake],
         kind: Literal["value", "function"] = "value",
+        cases: Sequence[Case] = (),
+        praise: str | None = None,
+        answer_type: type | tuple[type, ...] | None = None,
+        answer_what: str | None = None,
+        answer_name: str = "your answer",
+        rtol: float = 1e-5,
+        atol: float = 1e-8,
+        checker: Callable[[Any], str | None] | None = None,
     ) -> None:
         if kind not in ("value", "function"):
             raise ValueError(f'kind must be "value" or "function", got {kind!r}.')
         if not callable(reference):
             raise TypeError(f"reference must be a function, got {type(reference).__name__}; "
                             f"for a value answer write `def reference(): return <value>`.")  # fmt: skip
+        bad = [m for m in mistakes if not isinstance(m, Mistake)]
+        if bad:
+            raise TypeError(f"each mistake must be a Mistake(description, answer, says) record, got {bad[0]!r}; "
+                            "write what the checker says about it as the third field.")  # fmt: skip
+        if kind == "function" and checker is None and not cases:
+            raise ValueError("a function exercise with the generic checker needs cases=[Case(name, *args), ...].")
         self.name, self.notebook, self.section, self.task = name, notebook, section, task
-        self.reference, self.checker, self.hint_text, self.kind = reference, checker, hint, kind
+        self.reference, self.hint_text, self.kind = reference, hint, kind
         self.mistakes = list(mistakes)
+        self.cases, self.praise = list(cases), praise
+        self.answer_type, self.answer_what, self.answer_name = answer_type, answer_what, answer_name
+        self.rtol, self.atol = rtol, atol
+        self.checker = checker or self._generic_check
+        self.generic = checker is None
         self.key: str | None = None  # "ex00.q1", set by all_exercises()
 
     def __repr__(self) -> str:
         return f"Exercise({self.name!r}, notebook={self.notebook!r}, section={self.section!r})"
+
+    def _generic_check(self, answer: Any) -> str | None:
+        """Judge ``answer`` by the reference and the mistake records (see :func:`judge`)."""
+        if self.kind == "value":
+            fits = [m for m in self.mistakes if _matches(answer, m.answer, self.rtol, self.atol)]
+            if fits:  # a listed mistake, even of the wrong type ("5" for 5), gets its own reason
+                raise Incorrect(f"{self.answer_name} is {_shown(answer)}: {fits[0].says}")
+            if self.answer_type is not None:
+                expect_type(answer, self.answer_type, name=self.answer_name, what=self.answer_what)
+        judge(answer, self.reference, self.mistakes, None if self.kind == "value" else self.cases,
+              name=self.answer_name, rtol=self.rtol, atol=self.atol)  # fmt: skip
+        return self.praise
 
     def reference_answer(self) -> Any:
         """What a correct learner passes to ``check``: the reference function, or the value it returns."""

@@ -11,7 +11,7 @@ In the notebook::
 from numbers import Real
 
 from cfcourse.columns import RATING_MAX, RATING_STEP
-from cfcourse.exercises import Exercise, call, expect_close, expect_type
+from cfcourse.exercises import Case, Exercise, Mistake
 
 NOTEBOOK = "00_index.ipynb"
 SECTION = "How exercises work"
@@ -21,51 +21,27 @@ def highest_rating():
     return RATING_MAX
 
 
-def _check_highest_rating(answer):
-    expect_type(answer, Real, what="a number")
-    expect_close(
-        answer,
-        RATING_MAX,
-        hints=[
-            (10, "MovieLens gives at most 5 stars, not points out of 10"),
-            (4.5, "half stars go all the way up: the top rating is a whole number of stars"),
-            (RATING_MAX * 2, "that counts half stars; how many stars is that?"),
-            (0.5, "that is the lowest rating; we asked for the highest"),
-        ],
-    )
-    return f"the highest MovieLens rating is {RATING_MAX} stars."
-
-
 q1 = Exercise(
     "The highest rating",
     notebook=NOTEBOOK,
     section=SECTION,
     task="Replace `____` with the number of stars of the highest MovieLens rating.",
     reference=highest_rating,
-    checker=_check_highest_rating,
     hint="MovieLens ratings go from half a star to ... stars. `cfcourse.columns` knows.",
-    mistakes=[("out of 10", 10), ("one half star short", 4.5), ("the lowest rating", 0.5), ("a string", "5")],
+    answer_type=Real,
+    answer_what="a number",
+    praise=f"the highest MovieLens rating is {RATING_MAX:g} stars.",
+    mistakes=[
+        Mistake("out of 10", 10, "MovieLens gives at most 5 stars, not points out of 10"),
+        Mistake("one half star short", 4.5, "half stars go all the way up: the top rating is a whole number of stars"),
+        Mistake("the lowest rating", 0.5, "that is the lowest rating; we asked for the highest"),
+        Mistake("a string", "5", "that is text (in quotes); write the number itself, without quotes"),
+    ],
 )
 
 
 def half_stars(n):
     return n * RATING_STEP
-
-
-def _check_half_stars(answer):
-    for n in (7, 1, 2, 10):  # 7 first: every typical mistake gives a different number
-        expect_close(
-            call(answer, n),
-            n * RATING_STEP,
-            name=f"half_stars({n})",
-            hints=[
-                (n, "that counts stars; each star here is only half a star"),
-                (n * 2, "you doubled it: n half stars are fewer stars than n, not more"),
-                (n // 2, "integer division drops the half star: use `/` or `* 0.5`, not `//`"),
-                ((n + 1) * RATING_STEP, "off by one: n half stars are exactly n halves"),
-            ],
-        )
-    return "n half stars are n * 0.5 stars, so 7 half stars are 3.5 stars."
 
 
 q2 = Exercise(
@@ -76,12 +52,15 @@ q2 = Exercise(
     "(for example `half_stars(7)` is 3.5).",
     reference=half_stars,
     kind="function",
-    checker=_check_half_stars,
     hint="One half star is worth 0.5 stars: `cfcourse.columns.RATING_STEP`.",
+    cases=[Case(f"half_stars({n})", n) for n in (7, 1, 2, 10)],  # 7 first: every mistake gives a different number
+    praise="n half stars are n * 0.5 stars, so 7 half stars are 3.5 stars.",
     mistakes=[
-        ("counts stars, not half stars", lambda n: n),
-        ("doubles instead of halving", lambda n: n * 2),
-        ("integer division", lambda n: n // 2),
-        ("off by one", lambda n: (n + 1) / 2),
+        Mistake("counts stars, not half stars", lambda n: n, "that counts stars; each star here is only half a star"),
+        Mistake("doubles instead of halving", lambda n: n * 2,
+                "you doubled it: n half stars are fewer stars than n, not more"),
+        Mistake("integer division", lambda n: n // 2,
+                "integer division drops the half star: use `/` or `* 0.5`, not `//`"),
+        Mistake("off by one", lambda n: (n + 1) / 2, "off by one: n half stars are exactly n halves"),
     ],
 )

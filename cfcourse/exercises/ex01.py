@@ -12,7 +12,7 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close, expect_type
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
 
 NOTEBOOK = "01_ratings_table.ipynb"
 
@@ -31,22 +31,6 @@ def table_density(table):
     return (table != 0).sum() / table.size
 
 
-def _check_density(answer):
-    got = call(answer, _TABLE.copy())
-    expect_close(
-        got,
-        5 / 12,
-        name="table_density(table) on a 3 x 4 table with 5 ratings",
-        hints=[
-            (7 / 12, "that is the share of empty cells: count the filled ones (not 0)"),
-            (5, "that is the number of ratings; divide by the number of cells"),
-            (5 / 4, "divide by every cell (rows x columns), not by the number of columns"),
-            (5 / 3, "divide by every cell (rows x columns), not by the number of rows"),
-        ],
-    )
-    return "5 of the 12 cells hold a rating: the table is 42% filled."
-
-
 q1 = Exercise(
     "The density of a table",
     notebook=NOTEBOOK,
@@ -55,12 +39,18 @@ q1 = Exercise(
     "that hold a rating.",
     reference=table_density,
     kind="function",
-    checker=_check_density,
     hint="`table != 0` marks the filled cells; `.sum()` counts them and `table.size` counts all cells.",
+    cases=[Case("table_density(table) on a 3 x 4 table with 5 ratings", _TABLE)],
+    praise="5 of the 12 cells hold a rating: the table is 42% filled.",
     mistakes=[
-        ("share of empty cells", lambda t: (np.asarray(t) == 0).sum() / np.asarray(t).size),
-        ("a count, not a fraction", lambda t: (np.asarray(t) != 0).sum()),
-        ("divided by the columns only", lambda t: (np.asarray(t) != 0).sum() / np.asarray(t).shape[1]),
+        Mistake("share of empty cells", lambda t: (np.asarray(t) == 0).sum() / np.asarray(t).size,
+                "that is the share of empty cells: count the filled ones (not 0)"),
+        Mistake("a count, not a fraction", lambda t: (np.asarray(t) != 0).sum(),
+                "that is the number of ratings; divide by the number of cells"),
+        Mistake("divided by the columns only", lambda t: (np.asarray(t) != 0).sum() / np.asarray(t).shape[1],
+                "divide by every cell (rows x columns), not by the number of columns"),
+        Mistake("divided by the rows only", lambda t: (np.asarray(t) != 0).sum() / np.asarray(t).shape[0],
+                "divide by every cell (rows x columns), not by the number of rows"),
     ],
 )
 
@@ -68,25 +58,6 @@ q1 = Exercise(
 def cosine(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
-
-
-def _check_cosine(answer):
-    a, b = np.array([4.0, 0.0, 3.0]), np.array([2.0, 5.0, 0.0])
-    expected = 8 / (5 * np.sqrt(29))
-    expect_close(
-        call(answer, a, b),
-        expected,
-        name="cosine([4, 0, 3], [2, 5, 0])",
-        hints=[
-            (8.0, "that is the dot product alone: divide by both lengths (norms)"),
-            (8 / 5, "divide by the lengths of both vectors, not only the first"),
-            (8 / np.sqrt(29), "divide by the lengths of both vectors, not only the second"),
-            (8 / 14, "the length of a vector is the square root of its sum of squares, not its sum"),
-        ],
-    )
-    same = call(answer, a, 3 * a)
-    expect_close(same, 1.0, name="cosine(a, 3 * a)", hints=[])
-    return "cosine similarity ignores how long the vectors are and keeps only their direction."
 
 
 q2 = Exercise(
@@ -97,12 +68,21 @@ q2 = Exercise(
     "a . b / (|a| |b|).",
     reference=cosine,
     kind="function",
-    checker=_check_cosine,
     hint="`a @ b` is the dot product and `np.linalg.norm(a)` the length of `a`.",
+    cases=[
+        Case("cosine([4, 0, 3], [2, 5, 0])", np.array([4.0, 0.0, 3.0]), np.array([2.0, 5.0, 0.0])),
+        Case("cosine(a, 3 * a)", np.array([4.0, 0.0, 3.0]), np.array([12.0, 0.0, 9.0])),
+    ],
+    praise="cosine similarity ignores how long the vectors are and keeps only their direction.",
     mistakes=[
-        ("dot product only", lambda a, b: np.asarray(a) @ np.asarray(b)),
-        ("one norm only", lambda a, b: np.asarray(a) @ np.asarray(b) / np.linalg.norm(a)),
-        ("sums for lengths", lambda a, b: np.asarray(a) @ np.asarray(b) / (np.sum(a) * np.sum(b))),
+        Mistake("dot product only", lambda a, b: np.asarray(a) @ np.asarray(b),
+                "that is the dot product alone: divide by both lengths (norms)"),
+        Mistake("first norm only", lambda a, b: np.asarray(a) @ np.asarray(b) / np.linalg.norm(a),
+                "divide by the lengths of both vectors, not only the first"),
+        Mistake("second norm only", lambda a, b: np.asarray(a) @ np.asarray(b) / np.linalg.norm(b),
+                "divide by the lengths of both vectors, not only the second"),
+        Mistake("sums for lengths", lambda a, b: np.asarray(a) @ np.asarray(b) / (np.sum(a) * np.sum(b)),
+                "the length of a vector is the square root of its sum of squares, not its sum"),
     ],
 )
 
@@ -116,22 +96,30 @@ def most_similar_to_ana():
     return similarity["Ana"].drop("Ana").idxmax()
 
 
+ANA_HERSELF = Mistake("Ana herself", "Ana", "everyone is most similar to themselves (the diagonal is 1): leave Ana out")
+LEAST_SIMILAR = Mistake("the least similar", "Eva", "that is the LEAST similar user to Ana: take the largest cosine")
+NOT_A_USER = Mistake("not a user", "Zoe", "that is not a user of the toy table: answer with one of its user names")
+LOWER = "someone scores higher: take the largest cosine in Ana's column"
+
+
 def _check_most_similar(answer):
+    # Hand-written: "any name that is not a user" and "any user but the best" are rules, not values.
     expect_type(answer, str, what="a name, as a string (for example \"Eva\")")
-    if answer == "Ana":
-        raise Incorrect("everyone is most similar to themselves (the diagonal is 1): leave Ana out")
     from cfcourse.ratings import cosine_similarity
     from cfcourse.toy import make_toy_world
 
     world = make_toy_world()
-    similarity = world.label(cosine_similarity(world.table()))["Ana"].drop("Ana")
+    similarity = world.label(cosine_similarity(world.table()))["Ana"]
+    if answer == "Ana":
+        raise Incorrect(ANA_HERSELF.says)
+    similarity = similarity.drop("Ana")
     if answer not in similarity.index:
-        raise Incorrect(f"{answer!r} is not a user of the toy table; the users are {', '.join(similarity.index)}")
+        raise Incorrect(f"{answer!r}: {NOT_A_USER.says} ({', '.join(similarity.index)})")
     if answer == similarity.idxmin():
-        raise Incorrect(f"{answer} is the LEAST similar to Ana (cosine {similarity[answer]:.2f}): take the largest")
+        raise Incorrect(f"{answer}'s cosine with Ana is {similarity[answer]:.2f}: {LEAST_SIMILAR.says}")
     best = similarity.idxmax()
     if answer != best:
-        raise Incorrect(f"{answer}'s cosine with Ana is {similarity[answer]:.2f}; someone scores higher")
+        raise Incorrect(f"{answer}'s cosine with Ana is {similarity[answer]:.2f}: {LOWER}")
     return f"{best}'s ratings point most nearly the same way as Ana's (cosine {similarity[best]:.2f})."
 
 
@@ -144,5 +132,5 @@ q3 = Exercise(
     reference=most_similar_to_ana,
     checker=_check_most_similar,
     hint="`cosine_similarity(world.table())` gives every pair; look at Ana's column, leaving out Ana herself.",
-    mistakes=[("Ana herself", "Ana"), ("the least similar", "Eva"), ("not a user", "Zoe")],
+    mistakes=[ANA_HERSELF, LEAST_SIMILAR, NOT_A_USER, Mistake("a user who is not the nearest", "Ben", LOWER)],
 )

@@ -12,7 +12,7 @@ from numbers import Integral
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, judge
 
 NOTEBOOK = "02_matrix_multiplication.ipynb"
 
@@ -22,24 +22,37 @@ def shape_of_a_times_b_transposed():
     return (a_shape[0], b_shape[0])
 
 
+NOT_A_TUPLE = "a shape is a tuple of whole numbers in round brackets, like (2, 2), as numpy's `.shape` gives it"
+SHAPE_MISTAKES = [
+    Mistake("the other way round", (9742, 610),
+            "that is the shape of b @ a.T: the rows of the result come from the left matrix, a"),
+    Mistake("kept the inner size", (10, 10), "the inner size 10 is the one that disappears; keep the outer sizes"),
+    Mistake("a's own shape", (610, 10),
+            "that is a's own shape; the columns of the result come from b.T, which has 9742 columns"),
+    Mistake("b.T's shape", (10, 9742), "that is the shape of b.T; the rows of the result come from a"),
+    Mistake("three sizes", (610, 10, 9742),
+            "a matrix product is a table: two sizes, the rows of a and the columns of b.T"),
+]
+A_LIST = Mistake("a list, not a tuple", [610, 9742], NOT_A_TUPLE)
+A_STRING = Mistake("a string", "(610, 9742)", "that is text (in quotes); write the tuple itself, without quotes")
+
+
 def _check_shape(answer):
-    if not isinstance(answer, (tuple, list)) or not all(
-        isinstance(d, Integral) and not isinstance(d, bool) for d in answer
-    ):
-        raise Incorrect(f"write the shape as a tuple of whole numbers, like (2, 2); got {answer!r}")
-    expect_close(
-        answer,
-        (610, 9742),
-        name="your answer",
-        hints=[
-            ((9742, 610), "that is the shape of b @ a.T: the rows of the result come from the left matrix, a"),
-            ((610, 10), "that is a's own shape; the columns of the result come from b.T, which has 9742 columns"),
-            ((10, 10), "the inner size 10 is the one that disappears; keep the outer sizes"),
-            ((10, 9742), "that is the shape of b.T; the rows of the result come from a"),
-        ],
-        shape_hints={(3,): "a matrix product is a table: two sizes, the rows of a and the columns of b.T"},
-    )
+    # Hand-written for one rule the generic checker has no record for: the answer must be a tuple of
+    # whole numbers (a shape is what `.shape` returns; a list or (610.0, 9742.0) is not one).
+    if isinstance(answer, str):
+        raise Incorrect(f"your answer is {answer!r}: {A_STRING.says}")
+    judge_mistakes = SHAPE_MISTAKES
+    if not isinstance(answer, tuple) or not all(isinstance(d, Integral) and not isinstance(d, bool) for d in answer):
+        if isinstance(answer, (tuple, list)) and any(_same(answer, m.answer) for m in judge_mistakes):
+            judge(tuple(answer), shape_of_a_times_b_transposed, judge_mistakes)  # name the mistake first
+        raise Incorrect(f"your answer is {answer!r}: {NOT_A_TUPLE}")
+    judge(answer, shape_of_a_times_b_transposed, judge_mistakes)
     return "(610, 10) @ (10, 9742): the inner 10s agree and disappear, leaving (610, 9742)."
+
+
+def _same(answer, wrong):
+    return len(answer) == len(wrong) and all(a == w for a, w in zip(answer, wrong))
 
 
 q1 = Exercise(
@@ -52,48 +65,12 @@ q1 = Exercise(
     checker=_check_shape,
     hint="First write the shape of `b.T` (the transpose swaps the two sizes), then apply "
     "(n, k) @ (k, p) -> (n, p).",
-    mistakes=[
-        ("the other way round", (9742, 610)),
-        ("kept the inner size", (10, 10)),
-        ("a's own shape", (610, 10)),
-        ("three sizes", (610, 10, 9742)),
-        ("a string", "(610, 9742)"),
-    ],
+    mistakes=[*SHAPE_MISTAKES, A_LIST, A_STRING],
 )
 
 
 def predict_table(user_factors, item_factors):
     return user_factors @ item_factors.T
-
-
-def _check_predict_table(answer):
-    # A square case first: every typical mistake then gives a table of numbers we can recognise.
-    users = np.array([[1.0, 2.0], [3.0, -1.0]])
-    items = np.array([[0.5, 4.0], [2.0, 1.0]])
-    expect_close(
-        call(answer, users, items),
-        users @ items.T,
-        name="predict_table(user_factors, item_factors)",
-        hints=[
-            (users * items, "that multiplies entry by entry (*); a prediction is a dot product: "
-                            "multiply along a row and add up, which is what @ does"),
-            (users @ items, "item_factors needs the transpose: each movie is a row, and @ pairs the rows "
-                            "of the left matrix with the columns of the right one"),
-            (items @ users.T, "that is the table turned over: users must be the rows, "
-                              "so user_factors goes on the left"),
-            (users.T @ items, "that transposes the wrong matrix: keep users as rows, transpose the movies"),
-        ],
-    )  # fmt: skip
-    # Then the real shapes: 3 users, 4 movies, 2 factors.
-    users = np.arange(6.0).reshape(3, 2) - 2
-    items = np.arange(8.0).reshape(4, 2) / 4
-    expect_close(
-        call(answer, users, items),
-        users @ items.T,
-        name="predict_table of 3 users and 4 movies",
-        shape_hints={(4, 3): "the table has one row per user: put user_factors on the left of @"},
-    )
-    return "user_factors @ item_factors.T has one row per user and one column per movie, like the ratings table."
 
 
 q2 = Exercise(
@@ -105,14 +82,29 @@ q2 = Exercise(
     "[u, i] is user u's row dotted with movie i's row.",
     reference=predict_table,
     kind="function",
-    checker=_check_predict_table,
     hint="Both matrices have the factors as columns. One of them must be transposed so that the "
     "inner sizes agree; which one, if users are to be the rows?",
-    mistakes=[
-        ("forgot the transpose", lambda user_factors, item_factors: user_factors @ item_factors),
-        ("multiplied elementwise", lambda user_factors, item_factors: user_factors * item_factors),
-        ("movies as rows", lambda user_factors, item_factors: item_factors @ user_factors.T),
-        ("transposed the users", lambda user_factors, item_factors: user_factors.T @ item_factors),
-        ("forgot to return", lambda user_factors, item_factors: None),
+    cases=[
+        # A square case first: every typical mistake then gives a table of numbers we can recognise.
+        Case("predict_table(user_factors, item_factors)", np.array([[1.0, 2.0], [3.0, -1.0]]),
+             np.array([[0.5, 4.0], [2.0, 1.0]])),
+        # Then the real shapes: 3 users, 4 movies, 2 factors.
+        Case("predict_table of 3 users and 4 movies", np.arange(6.0).reshape(3, 2) - 2,
+             np.arange(8.0).reshape(4, 2) / 4),
     ],
-)
+    praise="user_factors @ item_factors.T has one row per user and one column per movie, like the ratings table.",
+    mistakes=[
+        Mistake("forgot the transpose", lambda user_factors, item_factors: user_factors @ item_factors,
+                "item_factors needs the transpose: each movie is a row, and @ pairs the rows of the left matrix "
+                "with the columns of the right one"),
+        Mistake("multiplied elementwise", lambda user_factors, item_factors: user_factors * item_factors,
+                "that multiplies entry by entry (*); a prediction is a dot product: multiply along a row and "
+                "add up, which is what @ does"),
+        Mistake("movies as rows", lambda user_factors, item_factors: item_factors @ user_factors.T,
+                "that is the table turned over: users must be the rows, so user_factors goes on the left"),
+        Mistake("transposed the users", lambda user_factors, item_factors: user_factors.T @ item_factors,
+                "that transposes the wrong matrix: keep users as rows, transpose the movies"),
+        Mistake("forgot to return", lambda user_factors, item_factors: None,
+                "did you forget to `return` the result?"),
+    ],
+)  # fmt: skip

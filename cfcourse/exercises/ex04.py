@@ -12,7 +12,7 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, call, expect_close
+from cfcourse.exercises import Case, Exercise, Mistake
 
 NOTEBOOK = "04_masked_loss.ipynb"
 
@@ -31,31 +31,6 @@ def masked_mse(predictions, ratings, mask):
     return squared_errors.sum() / mask.sum()
 
 
-def _check_masked_mse(answer):
-    for ratings, mask in ((_RATINGS, _MASK), (_RATINGS_HELD_OUT, _MASK_HELD_OUT)):
-        errors = (_PREDICTIONS - ratings) ** 2
-        observed = mask == 1
-        expect_close(
-            call(answer, _PREDICTIONS, ratings, mask),
-            errors[observed].mean(),
-            name="masked_mse(predictions, ratings, mask)",
-            hints=[
-                (errors.mean(), "that averages over every cell, so each unwatched 0 counts as a rating of zero "
-                                "stars: multiply by the mask"),
-                ((mask * errors).sum() / mask.size, "the unwatched cells are left out of the sum but still "
-                                                    "counted in the division: divide by N = mask.sum(), the "
-                                                    "number of observed ratings"),
-                ((mask * errors).sum(), "that is the sum of the squared errors; the loss is their mean, "
-                                        "so divide by N = mask.sum()"),
-                ((mask * np.abs(_PREDICTIONS - ratings)).sum() / mask.sum(), "square the errors, do not "
-                                                                             "take their absolute value"),
-                (errors[ratings > 0].mean(), "the mask is explicit: a cell can hold a rating and still be "
-                                             "hidden (a held-out rating), so use `mask`, not `ratings > 0`"),
-            ],
-        )  # fmt: skip
-    return "the mask picks the observed cells, and the mean divides by their number N."
-
-
 q1 = Exercise(
     "The masked loss",
     notebook=NOTEBOOK,
@@ -64,43 +39,33 @@ q1 = Exercise(
     "`mask` is 1, ignoring every other cell.",
     reference=masked_mse,
     kind="function",
-    checker=_check_masked_mse,
     hint="Multiply the squared errors by the mask, add them up, and divide by the number of observed "
     "cells, `mask.sum()`.",
-    mistakes=[
-        ("mask forgotten", lambda p, r, m: ((p - r) ** 2).mean()),
-        ("divides by all cells", lambda p, r, m: (m * (p - r) ** 2).sum() / m.size),
-        ("sums instead of mean", lambda p, r, m: (m * (p - r) ** 2).sum()),
-        ("absolute errors", lambda p, r, m: (m * np.abs(p - r)).sum() / m.sum()),
-        ("mask inferred from zeros", lambda p, r, m: ((p - r) ** 2)[r > 0].mean()),
+    cases=[
+        Case("masked_mse(predictions, ratings, mask)", _PREDICTIONS, _RATINGS, _MASK),
+        Case("masked_mse with a held-out rating", _PREDICTIONS, _RATINGS_HELD_OUT, _MASK_HELD_OUT),
     ],
-)
+    praise="the mask picks the observed cells, and the mean divides by their number N.",
+    mistakes=[
+        Mistake("mask forgotten", lambda p, r, m: ((p - r) ** 2).mean(),
+                "that averages over every cell, so each unwatched 0 counts as a rating of zero stars: "
+                "multiply by the mask"),
+        Mistake("divides by all cells", lambda p, r, m: (m * (p - r) ** 2).sum() / m.size,
+                "the unwatched cells are left out of the sum but still counted in the division: divide by "
+                "N = mask.sum(), the number of observed ratings"),
+        Mistake("sums instead of mean", lambda p, r, m: (m * (p - r) ** 2).sum(),
+                "that is the sum of the squared errors; the loss is their mean, so divide by N = mask.sum()"),
+        Mistake("absolute errors", lambda p, r, m: (m * np.abs(p - r)).sum() / m.sum(),
+                "square the errors, do not take their absolute value"),
+        Mistake("mask inferred from zeros", lambda p, r, m: ((p - r) ** 2)[r > 0].mean(),
+                "the mask is explicit: a cell can hold a rating and still be hidden (a held-out rating), "
+                "so use `mask`, not `ratings > 0`"),
+    ],
+)  # fmt: skip
 
 
 def long_mse(predictions, user_idx, item_idx, ratings):
     return ((predictions[user_idx, item_idx] - ratings) ** 2).mean()
-
-
-def _check_long_mse(answer):
-    predictions = np.array([[4.0, 1.0, 2.0], [3.0, 0.5, 4.5]])
-    user_idx, item_idx = np.array([0, 0, 1, 1]), np.array([0, 2, 1, 2])
-    ratings = np.array([5.0, 4.0, 3.0, 3.5])
-    got = call(answer, predictions, user_idx, item_idx, ratings)
-    expect_close(
-        got,
-        ((predictions[user_idx, item_idx] - ratings) ** 2).mean(),
-        name="long_mse(predictions, user_idx, item_idx, ratings)",
-        hints=[
-            (((predictions[user_idx, item_idx] - ratings) ** 2).sum(), "that is the sum over the rows; the "
-                                                                       "loss is the mean, one term per rating"),
-            (((predictions[user_idx][:, item_idx] - ratings) ** 2).mean(), "predictions[user_idx][:, item_idx] "
-             "builds every user x movie combination; predictions[user_idx, item_idx] picks one cell per row"),
-        ],
-        shape_hints={(4,): "the loss is one number: take the mean of the squared errors",
-                     (4, 4): "predictions[user_idx][:, item_idx] builds a grid; index with both arrays at "
-                             "once, predictions[user_idx, item_idx], to get one prediction per row"},
-    )  # fmt: skip
-    return "one prediction per (user, movie, rating) row, then the mean of the squared errors."
 
 
 q2 = Exercise(
@@ -112,12 +77,24 @@ q2 = Exercise(
     "of the predicted table over these rows.",
     reference=long_mse,
     kind="function",
-    checker=_check_long_mse,
     hint="`predictions[user_idx, item_idx]` picks the predicted cell of every row at once.",
-    mistakes=[
-        ("sum instead of mean", lambda p, u, i, r: ((p[u, i] - r) ** 2).sum()),
-        ("a grid instead of pairs", lambda p, u, i, r: ((p[u][:, i] - r) ** 2).mean()),
-        ("no mean at all", lambda p, u, i, r: (p[u, i] - r) ** 2),
-        ("indices swapped", lambda p, u, i, r: ((p[i, u] - r) ** 2).mean()),
+    cases=[
+        Case("long_mse(predictions, user_idx, item_idx, ratings)", np.array([[4.0, 1.0, 2.0], [3.0, 0.5, 4.5]]),
+             np.array([0, 0, 1, 1]), np.array([0, 2, 1, 2]), np.array([5.0, 4.0, 3.0, 3.5])),
     ],
-)
+    praise="one prediction per (user, movie, rating) row, then the mean of the squared errors.",
+    mistakes=[
+        Mistake("sum instead of mean", lambda p, u, i, r: ((p[u, i] - r) ** 2).sum(),
+                "that is the sum over the rows; the loss is the mean, one term per rating"),
+        Mistake("a grid instead of pairs", lambda p, u, i, r: ((p[u][:, i] - r) ** 2).mean(),
+                "predictions[user_idx][:, item_idx] builds every user x movie combination; "
+                "predictions[user_idx, item_idx] picks one cell per row"),
+        Mistake("a grid, not averaged", lambda p, u, i, r: (p[u][:, i] - r) ** 2,
+                "predictions[user_idx][:, item_idx] builds a grid; index with both arrays at once, "
+                "predictions[user_idx, item_idx], to get one prediction per row"),
+        Mistake("no mean at all", lambda p, u, i, r: (p[u, i] - r) ** 2,
+                "the loss is one number: take the mean of the squared errors"),
+        Mistake("indices swapped", lambda p, u, i, r: ((p[i, u] - r) ** 2).mean(),
+                "the first index picks the row, which is the user: predictions[user_idx, item_idx]"),
+    ],
+)  # fmt: skip

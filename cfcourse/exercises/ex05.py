@@ -12,7 +12,7 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, call, judge
 from cfcourse.gradients import dot_gradients
 
 NOTEBOOK = "05_gradient_descent.ipynb"
@@ -34,32 +34,10 @@ def grad_item_factors(user_factors, item_factors, ratings, mask):
     return 2 / mask.sum() * errors.T @ user_factors
 
 
-def _check_grad_item_factors(answer):
-    # Square first (4 users, 4 movies), so a missing transpose gives wrong numbers rather than a shape error.
-    for shape in ((4, 4, 2, 0), (3, 5, 2, 1)):
-        user_factors, item_factors, ratings, mask = _world(*shape)
-        predictions = user_factors @ item_factors.T
-        errors = mask * (predictions - ratings)
-        scale = 2 / mask.sum()
-        transpose = "the errors have one row per user; a movie's gradient collects over users, so transpose them"
-        hints = [(scale * errors @ user_factors, transpose)] if errors.shape[0] == errors.shape[1] else []
-        expect_close(
-            call(answer, user_factors, item_factors, ratings, mask),
-            scale * errors.T @ user_factors,
-            name="grad_item_factors(...)",
-            hints=hints + [
-                (scale * (predictions - ratings).T @ user_factors, "the mask is missing: the unwatched cells "
-                                                                   "must add nothing to the gradient"),
-                (errors.T @ user_factors, "the factor 2/N is missing: the 2 comes from the square, the N from "
-                                          "the mean over the observed ratings"),
-                (2 / mask.size * errors.T @ user_factors, "N is the number of observed ratings, mask.sum(), "
-                                                          "not the number of cells"),
-                (-scale * errors.T @ user_factors, "the sign is flipped: the error is prediction minus rating"),
-            ],
-            shape_hints={user_factors.shape: "that has one row per user; the gradient of item_factors has "
-                                             "its shape, one row per movie: transpose the errors"},
-        )  # fmt: skip
-    return "each movie's gradient adds up, over the users who rated it, the error times the user's vector."
+_WORLDS = [_world(4, 4, 2, 4), _world(3, 5, 2, 1)]  # 9 of 16 and 10 of 15 cells observed
+"""Square first (4 users, 4 movies), so a missing transpose gives wrong numbers rather than a shape error.
+Neither world has exactly half its cells observed: then 1/N would equal 2/cells, and leaving out the 2
+would look like dividing by every cell (issue 12)."""
 
 
 q1 = Exercise(
@@ -70,17 +48,32 @@ q1 = Exercise(
     "masked loss with respect to `item_factors`, in matrix form (no loops).",
     reference=grad_item_factors,
     kind="function",
-    checker=_check_grad_item_factors,
     hint="With `errors = mask * (predictions - ratings)` it is `2 / N` times the errors, transposed, "
     "times `user_factors`.",
+    cases=[Case("grad_item_factors(...)", *world) for world in _WORLDS],
+    praise="each movie's gradient adds up, over the users who rated it, the error times the user's vector.",
     mistakes=[
-        ("missing transpose", lambda u, m, r, k: 2 / k.sum() * (k * (u @ m.T - r)) @ u),
-        ("forgot the mask", lambda u, m, r, k: 2 / k.sum() * (u @ m.T - r).T @ u),
-        ("forgot the factor 2/N", lambda u, m, r, k: (k * (u @ m.T - r)).T @ u),
-        ("divided by all cells", lambda u, m, r, k: 2 / k.size * (k * (u @ m.T - r)).T @ u),
-        ("rating minus prediction", lambda u, m, r, k: 2 / k.sum() * (k * (r - u @ m.T)).T @ u),
+        Mistake("missing transpose", lambda u, m, r, k: 2 / k.sum() * (k * (u @ m.T - r)) @ u,
+                "the errors have one row per user; a movie's gradient collects over users, so transpose them"),
+        Mistake("forgot the mask", lambda u, m, r, k: 2 / k.sum() * (u @ m.T - r).T @ u,
+                "the mask is missing: the unwatched cells must add nothing to the gradient"),
+        Mistake("forgot the factor 2/N", lambda u, m, r, k: (k * (u @ m.T - r)).T @ u,
+                "the factor 2/N is missing: the 2 comes from the square, the N from the mean over the "
+                "observed ratings"),
+        Mistake("forgot the 2", lambda u, m, r, k: 1 / k.sum() * (k * (u @ m.T - r)).T @ u,
+                "the factor 2 is missing: the derivative of error**2 is 2 * error"),
+        Mistake("forgot the 1/N", lambda u, m, r, k: 2 * (k * (u @ m.T - r)).T @ u,
+                "the 1/N is missing: the loss is a mean over the N = mask.sum() observed ratings, and so is "
+                "its gradient"),
+        Mistake("divided by all cells", lambda u, m, r, k: 2 / k.size * (k * (u @ m.T - r)).T @ u,
+                "N is the number of observed ratings, mask.sum(), not the number of cells"),
+        Mistake("rating minus prediction", lambda u, m, r, k: 2 / k.sum() * (k * (r - u @ m.T)).T @ u,
+                "the sign is flipped: the error is prediction minus rating"),
+        Mistake("the gradient of user_factors", lambda u, m, r, k: 2 / k.sum() * (k * (u @ m.T - r)) @ m,
+                "that is the gradient of user_factors (one row per user); the gradient of item_factors has "
+                "one row per movie: transpose the errors and multiply by user_factors"),
     ],
-)
+)  # fmt: skip
 
 
 def descent_step(user_factors, item_factors, ratings, mask, lr):
@@ -88,27 +81,39 @@ def descent_step(user_factors, item_factors, ratings, mask, lr):
     return user_factors - lr * grad_user, item_factors - lr * grad_item
 
 
+NOT_A_PAIR = "return the two new matrices, as a pair: (new user_factors, new item_factors)"
+DESCENT_MISTAKES = [
+    Mistake("adds the gradient",
+            lambda u, m, r, k, lr: tuple(p + lr * g for p, g in zip((u, m), dot_gradients(u, m, r, k)[1:])),
+            "adding the gradient climbs uphill; step against it: subtract lr * gradient"),
+    Mistake("forgot the learning rate",
+            lambda u, m, r, k, lr: tuple(p - g for p, g in zip((u, m), dot_gradients(u, m, r, k)[1:])),
+            "the step is the gradient times the learning rate lr"),
+    Mistake("returns the gradients", lambda u, m, r, k, lr: dot_gradients(u, m, r, k)[1:],
+            "that is the gradient itself; the step returns the factors moved against it"),
+    Mistake("returns only the change", lambda u, m, r, k, lr: tuple(-lr * g for g in dot_gradients(u, m, r, k)[1:]),
+            "that is only the change; add it to the old factors"),
+    Mistake("returns the loss too", lambda u, m, r, k, lr: dot_gradients(u, m, r, k), NOT_A_PAIR),
+]  # fmt: skip
+
+
 def _check_descent_step(answer):
-    user_factors, item_factors, ratings, mask = _world(3, 5, 2, 2)
-    lr = 0.5
-    got = call(answer, user_factors, item_factors, ratings, mask, lr)
+    # Hand-written because the answer is a pair: each matrix is judged on its own, with the hints each
+    # mistake record gives for that matrix; a return value that is not a pair gets NOT_A_PAIR.
+    args = (*_world(3, 5, 2, 2), 0.5)
+    got = call(answer, *args)
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
-        raise Incorrect("return the two new matrices, as a pair: (new user_factors, new item_factors)")
-    _, grad_user, grad_item = dot_gradients(user_factors, item_factors, ratings, mask)
-    for got_one, factors, grad, name in ((got[0], user_factors, grad_user, "the new user_factors"),
-                                         (got[1], item_factors, grad_item, "the new item_factors")):  # fmt: skip
-        expect_close(
-            got_one,
-            factors - lr * grad,
-            name=name,
-            hints=[
-                (factors + lr * grad, "adding the gradient climbs uphill; step against it: subtract lr * gradient"),
-                (factors - grad, "the step is the gradient times the learning rate lr"),
-                (grad, "that is the gradient itself; the step returns the factors moved against it"),
-                (-lr * grad, "that is only the change; add it to the old factors"),
-            ],
-        )
+        raise Incorrect(f"descent_step(...) returned {_kind(got)}: {NOT_A_PAIR}")
+    expected = descent_step(*args)
+    for k, name in enumerate(("the new user_factors", "the new item_factors")):
+        element_mistakes = [Mistake(m.description, m.answer(*args)[k], m.says) for m in DESCENT_MISTAKES
+                            if m.says != NOT_A_PAIR]  # fmt: skip
+        judge(got[k], lambda k=k: expected[k], element_mistakes, name=name)
     return "each matrix moves a small step (lr) against its gradient, downhill on the loss."
+
+
+def _kind(value):
+    return f"{len(value)} values" if isinstance(value, (tuple, list)) else type(value).__name__
 
 
 q2 = Exercise(
@@ -122,11 +127,5 @@ q2 = Exercise(
     kind="function",
     checker=_check_descent_step,
     hint="`loss, grad_user, grad_item = dot_gradients(...)`; each parameter moves by `- lr * gradient`.",
-    mistakes=[
-        ("adds the gradient", lambda u, m, r, k, lr: tuple(p + lr * g for p, g in zip((u, m), dot_gradients(u, m, r, k)[1:]))),
-        ("forgot the learning rate", lambda u, m, r, k, lr: tuple(p - g for p, g in zip((u, m), dot_gradients(u, m, r, k)[1:]))),
-        ("returns the gradients", lambda u, m, r, k, lr: dot_gradients(u, m, r, k)[1:]),
-        ("returns only the change", lambda u, m, r, k, lr: tuple(-lr * g for g in dot_gradients(u, m, r, k)[1:])),
-        ("returns the loss too", lambda u, m, r, k, lr: dot_gradients(u, m, r, k)),
-    ],
+    mistakes=DESCENT_MISTAKES,
 )

@@ -14,32 +14,13 @@ import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, USER
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close, expect_type
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
 
 NOTEBOOK = "08_training.ipynb"
 
 
 def mae(predictions, ratings):
     return np.mean(np.abs(predictions - ratings))
-
-
-def _check_mae(answer):
-    predictions = np.array([3.5, 4.0, 2.0, 5.0, 1.5])
-    ratings = np.array([4.0, 4.0, 3.5, 3.0, 1.0])
-    errors = predictions - ratings
-    expect_close(
-        call(answer, predictions, ratings),
-        np.mean(np.abs(errors)),
-        name="mae(predictions, ratings)",
-        hints=[
-            (np.mean(errors), "the absolute value is missing: errors of opposite signs cancel out, "
-                              "so a model that is wrong both ways would look perfect"),
-            (np.mean(errors**2), "that is the mean squared error; MAE averages the absolute errors, in stars"),
-            (np.sqrt(np.mean(errors**2)), "that is the RMSE; MAE averages the absolute errors, without squaring"),
-            (np.sum(np.abs(errors)), "that is the sum of the absolute errors: divide by their number"),
-        ],
-    )  # fmt: skip
-    return "the mean of the absolute errors, in stars; every error counts in proportion to its size."
 
 
 q1 = Exercise(
@@ -49,12 +30,19 @@ q1 = Exercise(
     task="Write `mae(predictions, ratings)` with numpy: the mean absolute error of two arrays of the same shape.",
     reference=mae,
     kind="function",
-    checker=_check_mae,
     hint="Take the errors `predictions - ratings`, their absolute values (`np.abs`), then the mean.",
+    cases=[Case("mae(predictions, ratings)", np.array([3.5, 4.0, 2.0, 5.0, 1.5]), np.array([4.0, 4.0, 3.5, 3.0, 1.0]))],
+    praise="the mean of the absolute errors, in stars; every error counts in proportion to its size.",
     mistakes=[
-        ("forgot the absolute value", lambda p, r: np.mean(p - r)),
-        ("squared the errors", lambda p, r: np.mean((p - r) ** 2)),
-        ("RMSE instead", lambda p, r: np.sqrt(np.mean((p - r) ** 2))),
+        Mistake("forgot the absolute value", lambda p, r: np.mean(p - r),
+                "the absolute value is missing: errors of opposite signs cancel out, so a model that is wrong "
+                "both ways would look perfect"),
+        Mistake("squared the errors", lambda p, r: np.mean((p - r) ** 2),
+                "that is the mean squared error; MAE averages the absolute errors, in stars"),
+        Mistake("RMSE instead", lambda p, r: np.sqrt(np.mean((p - r) ** 2)),
+                "that is the RMSE; MAE averages the absolute errors, without squaring"),
+        Mistake("sum, not mean", lambda p, r: np.sum(np.abs(p - r)),
+                "that is the sum of the absolute errors: divide by their number"),
     ],
 )
 
@@ -72,32 +60,6 @@ def user_mean_prediction(train, user_id, movie_id):
     return ratings.mean() if len(ratings) else train[RATING].mean()
 
 
-def _check_user_mean(answer):
-    global_mean = TRAIN[RATING].mean()
-    for user_id, movie_id in [(2, 10), (1, 30), (3, 10)]:
-        expected = TRAIN.loc[TRAIN[USER] == user_id, RATING].mean()
-        movie_mean = TRAIN.loc[TRAIN[ITEM] == movie_id, RATING].mean()
-        expect_close(
-            call(answer, TRAIN, user_id, movie_id),
-            expected,
-            name=f"user_mean_prediction(train, user_id={user_id}, movie_id={movie_id})",
-            hints=[
-                (global_mean, "that is the global mean of all ratings; the user-mean baseline averages "
-                              "only this user's ratings"),
-                (movie_mean, "that is the movie's mean rating; the user-mean baseline ignores the movie "
-                             "and averages this user's ratings"),
-            ],
-        )  # fmt: skip
-    got = call(answer, TRAIN, 99, 10)
-    expect_type(got, (int, float, np.floating), name="the prediction for the unknown user 99", what="a number")
-    if np.isnan(got):
-        raise Incorrect("user 99 has no training ratings, so their mean is NaN: fall back to the global mean")
-    expect_close(got, global_mean, name="the prediction for the unknown user 99",
-                 hints=[(TRAIN.loc[TRAIN[ITEM] == 10, RATING].mean(),
-                         "that is the movie's mean; an unknown user falls back to the global mean")])  # fmt: skip
-    return "each user's own average, and the global mean for a user the training data never saw."
-
-
 q2 = Exercise(
     "A user-mean prediction",
     notebook=NOTEBOOK,
@@ -107,13 +69,23 @@ q2 = Exercise(
     "training ratings falls back to the global mean.",
     reference=user_mean_prediction,
     kind="function",
-    checker=_check_user_mean,
+    cases=[Case(f"user_mean_prediction(train, user_id={u}, movie_id={m})", TRAIN, u, m) for u, m in [(2, 10), (1, 30), (3, 10)]]
+    + [Case("the prediction for the unknown user 99", TRAIN, 99, 10)],
+    praise="each user's own average, and the global mean for a user the training data never saw.",
     hint=f"Select the user's rows with `train[{USER!r}] == user_id`, average their `{RATING}`; if there are "
     f"none, use `train[{RATING!r}].mean()`.",
     mistakes=[
-        ("the global mean", lambda t, u, m: t[RATING].mean()),
-        ("the movie mean", lambda t, u, m: t.loc[t[ITEM] == m, RATING].mean()),
-        ("no fallback for unknown users", lambda t, u, m: t.loc[t[USER] == u, RATING].mean()),
+        Mistake("the global mean", lambda t, u, m: t[RATING].mean(),
+                "that is the global mean of all ratings; the user-mean baseline averages only this user's ratings"),
+        Mistake("the movie mean", lambda t, u, m: t.loc[t[ITEM] == m, RATING].mean(),
+                "that is the movie's mean rating; the user-mean baseline ignores the movie and averages this "
+                "user's ratings"),
+        Mistake("no fallback for unknown users", lambda t, u, m: t.loc[t[USER] == u, RATING].mean(),
+                "this user has no training ratings, so their mean is NaN: fall back to the global mean"),
+        Mistake("the movie mean for unknown users",
+                lambda t, u, m: t.loc[t[USER] == u, RATING].mean() if (t[USER] == u).any()
+                else t.loc[t[ITEM] == m, RATING].mean(),
+                "that is the movie's mean; an unknown user falls back to the global mean"),
     ],
 )
 
@@ -130,13 +102,24 @@ def best_n_factors():
     return int(CURVE.loc[CURVE["valid_rmse"].idxmin(), "n_factors"])
 
 
+TRAIN_RMSE = Mistake("the lowest train RMSE", 256,
+                     "that is the lowest TRAIN RMSE: training error keeps falling as the model grows; choose by "
+                     "the error on ratings the model did not train on")
+SMALLEST = Mistake("the smallest model", 4, "4 factors underfit: its validation RMSE is higher than a larger model's; "
+                   "choose the value with the lowest validation RMSE")
+OVERFITS = Mistake("the largest but one", 64, "64 factors fit the training ratings better but the validation ratings "
+                   "worse than a smaller model: it has begun to overfit; choose the lowest validation RMSE")
+
+
 def _check_best(answer):
+    # Hand-written for one rule: any number that was not tried is "not one of the values tried"
+    # (the generic checker would answer "should be 16", giving the answer away).
     expect_type(answer, (int, np.integer), name="your answer", what="a whole number of factors")
     if answer not in CURVE["n_factors"].tolist():
         raise Incorrect(f"{answer} is not one of the values tried: {CURVE['n_factors'].tolist()}")
-    if answer == CURVE["n_factors"].iloc[CURVE["train_rmse"].argmin()]:
-        raise Incorrect("that is the lowest TRAIN RMSE: training error keeps falling as the model grows; "
-                        "choose by the error on ratings the model did not train on")  # fmt: skip
+    for mistake in (TRAIN_RMSE, SMALLEST, OVERFITS):
+        if answer == mistake.answer:
+            raise Incorrect(mistake.says)
     if answer != best_n_factors():
         raise Incorrect("choose the value with the lowest validation RMSE")
     return "16 factors predict held-out ratings best; beyond that the model fits noise in the training ratings."
@@ -151,5 +134,5 @@ q3 = Exercise(
     reference=best_n_factors,
     checker=_check_best,
     hint="Which column tells you how well the model predicts ratings it has not seen?",
-    mistakes=[("the lowest train RMSE", 256), ("the smallest model", 4), ("the largest but one", 64)],
+    mistakes=[TRAIN_RMSE, SMALLEST, OVERFITS],
 )

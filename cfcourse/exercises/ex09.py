@@ -12,36 +12,13 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close, expect_type
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
 
 NOTEBOOK = "09_what_the_model_learned.ipynb"
 
 
 def cosine_similarity(a, b):
     return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
-
-
-def _check_cosine(answer):
-    cases = [
-        (np.array([3.0, 4.0, 0.0]), np.array([6.0, 8.0, 0.0])),   # same direction, twice as long
-        (np.array([1.0, 2.0, -1.0]), np.array([-2.0, 0.5, 3.0])),
-        (np.array([0.2, -0.1]), np.array([-0.4, 0.2])),            # opposite directions
-    ]  # fmt: skip
-    for a, b in cases:
-        na, nb = np.linalg.norm(a), np.linalg.norm(b)
-        expect_close(
-            call(answer, a, b),
-            a @ b / (na * nb),
-            name=f"cosine_similarity({a.tolist()}, {b.tolist()})",
-            hints=[
-                (a @ b, "that is the plain dot product: divide by both lengths so that only the direction counts"),
-                (np.linalg.norm(a - b), "that is the distance between the points; cosine compares directions"),
-                (a @ b / na, "only the first vector was normalised: divide by the lengths of both"),
-                (a @ b / nb, "only the second vector was normalised: divide by the lengths of both"),
-                (a @ b / (na * nb) ** 2, "divide by the lengths, not by the squared lengths"),
-            ],
-        )
-    return "the dot product of the two unit vectors: 1 for the same direction, -1 for opposite ones."
 
 
 q1 = Exercise(
@@ -52,12 +29,27 @@ q1 = Exercise(
     "of the angle between them.",
     reference=cosine_similarity,
     kind="function",
-    checker=_check_cosine,
     hint="`a @ b` divided by the product of the two lengths, `np.linalg.norm(a) * np.linalg.norm(b)`.",
+    cases=[
+        Case(f"cosine_similarity({a.tolist()}, {b.tolist()})", a, b)
+        for a, b in [
+            (np.array([3.0, 4.0, 0.0]), np.array([6.0, 8.0, 0.0])),  # same direction, twice as long
+            (np.array([1.0, 2.0, -1.0]), np.array([-2.0, 0.5, 3.0])),
+            (np.array([0.2, -0.1]), np.array([-0.4, 0.2])),  # opposite directions
+        ]
+    ],
+    praise="the dot product of the two unit vectors: 1 for the same direction, -1 for opposite ones.",
     mistakes=[
-        ("forgot to normalise", lambda a, b: a @ b),
-        ("normalised one vector only", lambda a, b: a @ b / np.linalg.norm(a)),
-        ("distance instead of angle", lambda a, b: np.linalg.norm(a - b)),
+        Mistake("forgot to normalise", lambda a, b: a @ b,
+                "that is the plain dot product: divide by both lengths so that only the direction counts"),
+        Mistake("normalised the first vector only", lambda a, b: a @ b / np.linalg.norm(a),
+                "only the first vector was normalised: divide by the lengths of both"),
+        Mistake("normalised the second vector only", lambda a, b: a @ b / np.linalg.norm(b),
+                "only the second vector was normalised: divide by the lengths of both"),
+        Mistake("divided by the squared lengths", lambda a, b: a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) ** 2,
+                "divide by the lengths, not by the squared lengths"),
+        Mistake("distance instead of angle", lambda a, b: np.linalg.norm(a - b),
+                "that is the distance between the points; cosine compares directions"),
     ],
 )
 
@@ -77,21 +69,28 @@ def highest_bias():
     return max(trusted, key=trusted.get)
 
 
+FEW_RATINGS = Mistake("ignored the minimum number of ratings", "Obscure Gem",
+                      "Obscure Gem has only 2 ratings: a bias learned from so few ratings is mostly noise, so keep "
+                      "only movies with at least 20 ratings")
+MEAN_NOT_BIAS = Mistake("highest mean rating, not highest bias", "Fan Favourite",
+                        "Fan Favourite has the highest mean rating among the trusted movies, but not the highest "
+                        "bias: its fans' tastes (the dot product) explain part of its high ratings")
+LOWEST = Mistake("the lowest bias", "Heat", "Heat's bias is the lowest of the trusted movies; look for the largest")
+A_NUMBER = Mistake("the bias, not the title", 0.78, "that is a number; answer with the movie's title, a string such as 'Heat'")
+
+
 def _check_highest_bias(answer):
+    # Hand-written for the rules no value list covers: any number is "a number, not a title", titles
+    # match whatever their capitalisation, and any other string is "not one of the movies".
     if isinstance(answer, (int, float)) and not isinstance(answer, bool):
-        raise Incorrect("that is a number; answer with the movie's title, a string such as 'Heat'")
+        raise Incorrect(A_NUMBER.says)
     expect_type(answer, str, what="a title (a string)")
     title = next((t for t in MOVIES if t.lower() == answer.strip().lower()), None)
     if title is None:
         raise Incorrect(f"{answer!r} is not one of the movies {list(MOVIES)}")
-    if title == "Obscure Gem":
-        raise Incorrect("Obscure Gem has only 2 ratings: a bias learned from so few ratings is mostly noise, "
-                        "so keep only movies with at least 20 ratings")  # fmt: skip
-    if title == "Fan Favourite":
-        raise Incorrect("Fan Favourite has the highest mean rating among the trusted movies, but not the highest "
-                        "bias: its fans' tastes (the dot product) explain part of its high ratings")  # fmt: skip
-    if title == "Heat":
-        raise Incorrect("Heat's bias is the lowest of the trusted movies; look for the largest")
+    for mistake in (FEW_RATINGS, MEAN_NOT_BIAS, LOWEST):
+        if title == mistake.answer:
+            raise Incorrect(mistake.says)
     return "Casablanca: the largest bias among movies with at least 20 ratings, loved whatever your taste."
 
 
@@ -105,9 +104,5 @@ q2 = Exercise(
     checker=_check_highest_bias,
     hint="First drop the movies with fewer than 20 ratings, then compare the biases (the first number), "
     "not the mean ratings.",
-    mistakes=[
-        ("ignored the minimum number of ratings", "Obscure Gem"),
-        ("highest mean rating, not highest bias", "Fan Favourite"),
-        ("the bias, not the title", 0.78),
-    ],
+    mistakes=[FEW_RATINGS, MEAN_NOT_BIAS, LOWEST, A_NUMBER],
 )

@@ -4,7 +4,10 @@ In the notebook::
 
     from cfcourse.exercises import ____, ex10
 
-    def precision_at_k(recommended, relevant, k):
+    _RECOMMENDED = [10, 20, 30, 40, 50, 60]
+
+
+def precision_at_k(recommended, relevant, k):
         return ____
 
     ex10.q1.check(precision_at_k)
@@ -12,34 +15,17 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Incorrect, Exercise, call, expect_close
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, call, judge
 
 NOTEBOOK = "10_recommending.ipynb"
+
+
+_RECOMMENDED = [10, 20, 30, 40, 50, 60]
 
 
 def precision_at_k(recommended, relevant, k):
     hits = sum(item in relevant for item in recommended[:k])
     return hits / k
-
-
-def _check_precision(answer):
-    recommended = [10, 20, 30, 40, 50, 60]
-    for relevant, k in [({20, 40, 99}, 4), ({10, 60, 70, 80, 90}, 2), ({30}, 5)]:
-        hits_k = sum(item in relevant for item in recommended[:k])
-        hits_all = sum(item in relevant for item in recommended)
-        expect_close(
-            call(answer, list(recommended), set(relevant), k),
-            hits_k / k,
-            name=f"precision_at_k({recommended}, {relevant}, k={k})",
-            hints=[
-                (hits_k / len(relevant), "dividing by the number of relevant movies gives recall@k; precision "
-                                         "divides by k, the length of the list shown"),
-                (hits_all / len(recommended), "the whole list was scored: only the first k recommended count"),
-                (hits_all / k, "hits were counted in the whole list: only the first k recommended count"),
-                (hits_k, "that is the number of hits; divide it by k"),
-            ],
-        )  # fmt: skip
-    return "hits among the first k, divided by k: the share of the shown list that is good."
 
 
 q1 = Exercise(
@@ -50,12 +36,20 @@ q1 = Exercise(
     "`relevant` a set of movie ids; return the share of the first `k` recommended that are relevant.",
     reference=precision_at_k,
     kind="function",
-    checker=_check_precision,
     hint="Count the hits in `recommended[:k]` (`item in relevant`), then divide by `k`.",
+    cases=[Case(f"precision_at_k({_RECOMMENDED}, {{{', '.join(map(str, sorted(relevant)))}}}, k={k})", list(_RECOMMENDED), relevant, k)
+           for relevant, k in [({20, 40, 99}, 4), ({10, 60, 70, 80, 90}, 2), ({30}, 5)]],
+    praise="hits among the first k, divided by k: the share of the shown list that is good.",
     mistakes=[
-        ("divides by len(relevant)", lambda rec, rel, k: sum(i in rel for i in rec[:k]) / len(rel)),
-        ("ignores k", lambda rec, rel, k: sum(i in rel for i in rec) / len(rec)),
-        ("forgot to divide", lambda rec, rel, k: sum(i in rel for i in rec[:k])),
+        Mistake("divides by len(relevant)", lambda rec, rel, k: sum(i in rel for i in rec[:k]) / len(rel),
+                "dividing by the number of relevant movies gives recall@k; precision divides by k, the length "
+                "of the list shown"),
+        Mistake("ignores k", lambda rec, rel, k: sum(i in rel for i in rec) / len(rec),
+                "the whole list was scored: only the first k recommended count"),
+        Mistake("hits counted in the whole list", lambda rec, rel, k: sum(i in rel for i in rec) / k,
+                "hits were counted in the whole list: only the first k recommended count"),
+        Mistake("forgot to divide", lambda rec, rel, k: sum(i in rel for i in rec[:k]),
+                "that is the number of hits; divide it by k"),
     ],
 )
 
@@ -66,22 +60,23 @@ def top_n(scores, seen, n):
     return np.argsort(-scores, kind="stable")[:n]
 
 
+_SCORES, _SEEN = np.array([3.1, 4.8, 2.0, 4.5, 3.9, 4.9, 1.2, 4.0]), [5, 3]
+INCLUDES_SEEN = Mistake("includes seen items", lambda s, seen, n: np.argsort(-np.asarray(s))[:n],
+                        "it contains movies the user has already rated: exclude them before picking the top")
+ASCENDING = Mistake("sorts ascending",
+                    lambda s, seen, n: np.argsort(np.where(np.isin(np.arange(len(s)), seen), np.inf, s))[:n],
+                    "those are the lowest scores: sort in descending order (highest first)")
+
+
 def _check_top_n(answer):
-    scores = np.array([3.1, 4.8, 2.0, 4.5, 3.9, 4.9, 1.2, 4.0])
-    seen = [5, 3]
-    got = call(answer, scores.copy(), list(seen), 3)
-    got = np.asarray(got)
+    # Hand-written for one rule: ANY list holding a seen movie is wrong for that reason, whatever its order.
+    got = np.asarray(call(answer, _SCORES.copy(), list(_SEEN), 3))
     if got.shape != (3,):
         raise Incorrect(f"top_n(scores, seen, 3) should return 3 movie indices, got shape {got.shape}")
-    if set(got.tolist()) & set(seen):
-        raise Incorrect(f"the list {got.tolist()} contains movies the user has already rated ({seen}): "
-                        "exclude them before picking the top")  # fmt: skip
-    expect_close(
-        got,
-        [1, 7, 4],
-        name="top_n(scores, seen=[5, 3], n=3)",
-        hints=[([6, 2, 0], "those are the lowest scores: sort in descending order (highest first)")],
-    )
+    if set(got.tolist()) & set(_SEEN):
+        raise Incorrect(f"the list {got.tolist()} for seen={_SEEN}: {INCLUDES_SEEN.says}")
+    ascending = Mistake(ASCENDING.description, ASCENDING.answer(_SCORES, _SEEN, 3), ASCENDING.says)
+    judge(got, lambda: top_n(_SCORES, _SEEN, 3), [ascending], name="top_n(scores, seen=[5, 3], n=3)")
     return "seen movies left out, then the n highest predicted scores, best first."
 
 
@@ -96,8 +91,5 @@ q2 = Exercise(
     kind="function",
     checker=_check_top_n,
     hint="Copy the scores, set the seen ones to `-np.inf`, then `np.argsort(-scores)[:n]`.",
-    mistakes=[
-        ("includes seen items", lambda s, seen, n: np.argsort(-np.asarray(s))[:n]),
-        ("sorts ascending", lambda s, seen, n: np.argsort(np.where(np.isin(np.arange(len(s)), seen), np.inf, s))[:n]),
-    ],
+    mistakes=[INCLUDES_SEEN, ASCENDING],
 )
