@@ -424,7 +424,8 @@ class ImplicitFactorization(_WatchedRanker):
         optimizer = torch.optim.Adam([U, V, b], lr=self.lr)
         generator = torch.Generator().manual_seed(self.random_state)
         W = torch.tensor(weights / weights.sum(axis=1, keepdims=True), dtype=torch.float32)
-        users, items = (torch.tensor(a) for a in np.nonzero(X))
+        users, items = np.nonzero(X * (X.sum(axis=1, keepdims=True) < n_items))  # BPR pairs: users with a negative
+        users, items = torch.tensor(users), torch.tensor(items)
         watched = torch.tensor(X, dtype=torch.bool)
         losses = []
         for epoch in range(self.epochs):
@@ -435,7 +436,7 @@ class ImplicitFactorization(_WatchedRanker):
                 loss = loss + self.weight_decay * ((U**2).sum() + (V**2).sum())
                 loss.backward()
                 optimizer.step()
-                total = float(loss)
+                total = float(loss.detach())
             else:
                 total = self._bpr_epoch(model, optimizer, users, items, watched, generator)
             losses.append(total)
@@ -460,7 +461,7 @@ class ImplicitFactorization(_WatchedRanker):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
         return total / len(order)
 
     def _set_weights(self, model, losses) -> None:
@@ -503,7 +504,7 @@ def sample_negatives(watched: torch.Tensor, user_idx: torch.Tensor, generator: t
     """One movie each user of ``user_idx`` has not watched, uniformly at random.
 
     Draws uniformly and redraws the draws that hit a watched movie until none
-    does (each user must have at least one unwatched movie).
+    does. A user who watched every movie raises ValueError (no negative exists).
 
     Parameters
     ----------
@@ -516,6 +517,12 @@ def sample_negatives(watched: torch.Tensor, user_idx: torch.Tensor, generator: t
     Tensor of shape (batch,), int64
     """
     n_items = watched.shape[1]
+    full = watched[user_idx].all(dim=1)
+    if full.any():
+        raise ValueError(
+            f"user index {int(user_idx[full][0])} watched every movie, so there is no negative to sample; "
+            "leave such users out of the pairs."
+        )
     neg = torch.randint(n_items, user_idx.shape, generator=generator)
     bad = watched[user_idx, neg]
     while bad.any():

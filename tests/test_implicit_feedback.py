@@ -43,7 +43,7 @@ def random_world(seed=0, n_users=30, n_items=40, density=0.2) -> pd.DataFrame:
 
 
 RANKERS = [lambda: ItemKNN(), lambda: ItemKNN(n_neighbors=2), lambda: EASE(reg=1.0),
-           lambda: ImplicitFactorization(**SMALL), lambda: ImplicitFactorization(loss="bpr", batch_size=8, **SMALL)]  # fmt: skip
+           lambda: ImplicitFactorization(**SMALL), lambda: ImplicitFactorization(loss="bpr", batch_size=64, **{**SMALL, "epochs": 60})]  # fmt: skip
 IDS = ["knn", "knn-2", "ease", "softmax", "bpr"]
 
 
@@ -135,10 +135,12 @@ def test_bpr_loss_is_minus_log_sigmoid_of_the_difference():
 def test_sample_negatives_never_samples_a_watched_movie():
     X, _, _ = watched_matrix(random_world(seed=1, density=0.8))
     watched = torch.tensor(X, dtype=torch.bool)
-    users = torch.arange(X.shape[0]).repeat(50)
+    users = torch.arange(1, X.shape[0]).repeat(50)  # user 0 watched every movie
     neg = sample_negatives(watched, users, torch.Generator().manual_seed(0))
     assert not watched[users, neg].any()
     assert len(torch.unique(neg)) > 1
+    with pytest.raises(ValueError, match="watched every movie"):
+        sample_negatives(torch.ones(2, 3, dtype=torch.bool), torch.tensor([0, 1]), torch.Generator())
 
 
 def test_implicit_factorization_learns_and_is_reproducible():
