@@ -329,8 +329,10 @@ class ImplicitFactorization(_WatchedRanker):
     Parameters
     ----------
     n_factors : int, default 64
-    epochs : int, default 100
+    epochs : int, default 30
         Full-batch steps (``softmax``) or passes over the watched pairs (``bpr``).
+        On the carve-out, NDCG@10 peaked at 30 steps (0.186, against 0.173
+        after 100), so more steps overfit.
     lr : float, default 0.05
         Adam's learning rate.
     weight_decay : float, default 1e-4
@@ -360,7 +362,7 @@ class ImplicitFactorization(_WatchedRanker):
         self,
         n_factors: int = 64,
         *,
-        epochs: int = 100,
+        epochs: int = 30,
         lr: float = 0.05,
         weight_decay: float = 1e-4,
         loss: str = "softmax",
