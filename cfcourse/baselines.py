@@ -27,7 +27,7 @@ import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.ratings import check_ratings
-from cfcourse.validation import check_is_fitted, check_positive_int, check_real
+from cfcourse.validation import check_is_fitted, check_positive_int, check_real, check_y_range
 
 __all__ = ["GlobalMean", "UserMean", "ItemMean", "BiasBaseline", "baseline_biases"]
 
@@ -210,6 +210,8 @@ class BiasBaseline(_Baseline):
         Shrinkage: how many ratings' worth of "the bias is 0" each bias starts
         with. A movie with 2 ratings gets 2/7 of its mean residual.
     sweeps : int, default 5
+    scale : (float, float), default (0.5, 5.0)
+        The rating scale: ratings outside it are refused, predictions clipped to it.
 
     Attributes
     ----------
@@ -218,10 +220,13 @@ class BiasBaseline(_Baseline):
     item_bias_ : Series of float64, indexed by movieId
     """
 
-    def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, sweeps: int = 5) -> None:
+    def __init__(
+        self, reg_user: float = 5.0, reg_item: float = 5.0, sweeps: int = 5, scale: tuple[float, float] = (RATING_MIN, RATING_MAX)
+    ) -> None:
         self.reg_user = reg_user
         self.reg_item = reg_item
         self.sweeps = sweeps
+        self.scale = scale
 
     def fit(self, ratings: pd.DataFrame) -> BiasBaseline:
         """Learn the global mean and the regularised biases.
@@ -234,7 +239,7 @@ class BiasBaseline(_Baseline):
         -------
         self
         """
-        self._fit_check(ratings)
+        check_ratings(ratings, scale=check_y_range(self.scale, "scale", example="(0.5, 5.0)"))
         for name in ("reg_user", "reg_item"):
             check_real(getattr(self, name), name, low=0, hint="5.0 is a good start")
         check_positive_int(self.sweeps, "sweeps")
@@ -263,4 +268,4 @@ class BiasBaseline(_Baseline):
         self._predict_check(frame)
         user_bias = self.user_bias_.reindex(frame[USER].to_numpy()).fillna(0.0).to_numpy()
         item_bias = self.item_bias_.reindex(frame[ITEM].to_numpy()).fillna(0.0).to_numpy()
-        return np.clip(self.global_mean_ + user_bias + item_bias, RATING_MIN, RATING_MAX)
+        return np.clip(self.global_mean_ + user_bias + item_bias, *self.scale)

@@ -3,7 +3,7 @@
 Introduced in notebooks/10_recommending.ipynb. A trained model knows the users
 and movies it was trained on. A **new user** has no vector: we ask a few
 onboarding questions (rate these movies) and fold the answers in with
-``MatrixFactorization.fold_in``; which movies to ask is a choice
+``MatrixFactorization.fold_in`` (the solver is ``fold_in_user``); which movies to ask is a choice
 (``onboarding_order``). A **new movie** has no ratings, but it has metadata
 (genres, year): a ridge regression from the metadata of the known movies to
 their learned factors and biases gives it a starting vector
@@ -13,13 +13,24 @@ fallbacks are the global mean and the most popular movies.
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING
 from cfcourse.data import GENRES, YEAR, genre_matrix
+from cfcourse.gradients import predict_pairs
+from cfcourse.errors import ColdStartError, ColdStartWarning
+from cfcourse.validation import check_one_of, check_positive_int, check_real, check_y_range
 
 __all__ = [
+    "FOLD_IN_PRIOR",
+    "FoldedUser",
+    "fold_in_user",
+    "UNKNOWN_MODES",
+    "report_unknown_ids",
     "STRATEGIES",
     "onboarding_order",
     "onboarding_answers",
@@ -27,6 +38,193 @@ __all__ = [
     "ridge_regression",
     "genre_mean_baseline",
 ]
+
+FOLD_IN_PRIOR = "auto"
+"""How strongly a folded-in user is pulled towards the average user (see ``fold_in_user``).
+
+Measured on 60 MovieLens users held out of training, revealing 1, 2, 5, 10 and
+20 of their ratings: with the training penalty alone one answer is badly
+over-read (RMSE 1.24 on the rest); "auto" gives 0.95, 0.95, 0.93, 0.91, 0.89.
+"""
+
+
+@dataclass(frozen=True, eq=False)
+class FoldedUser:
+    """A new user placed in a fitted model's factor space by ``MatrixFactorization.fold_in``.
+
+    Attributes
+    ----------
+    user_factors : ndarray of shape (n_factors,), float64
+        The user's factor vector (a row like ``MatrixFactorization.user_factors_``).
+    user_bias : float
+        The user's bias, in the same (logit) units as ``user_bias_``.
+    item_ids : ndarray of shape (n_rated,)
+        The movies the user rated (excluded by ``recommend(exclude_seen=True)``).
+    """
+
+    user_factors: np.ndarray
+    user_bias: float
+    item_ids: np.ndarray
+
+    @property
+    def vector(self) -> np.ndarray:
+        """``user_factors`` followed by ``user_bias``: shape (n_factors + 1,)."""
+        return np.append(self.user_factors, self.user_bias)
+
+
+UNKNOWN_MODES = ("warn", "error", "ignore")
+"""What a fitted model does with ids it never saw: fall back with a warning, raise, or fall back silently."""
+
+
+def report_unknown_ids(mode: str, unknown: dict, n_rows: int, what: str) -> None:
+    """Apply the cold-start policy ``mode`` to the unknown ids of one call.
+
+    Parameters
+    ----------
+    mode : {"warn", "error", "ignore"}
+    unknown : dict of column name -> (unknown ids, the training ids' Index)
+    n_rows : int
+        Rows that fall back.
+    what : str
+        The method called, for the message.
+
+    Raises
+    ------
+    ColdStartError
+        With ``mode="error"`` and any unknown id, naming them.
+
+    Warns
+    -----
+    ColdStartWarning
+        With ``mode="warn"``, once.
+    """
+    check_one_of(mode, "unknown", UNKNOWN_MODES)
+    if mode == "ignore" or not any(len(ids) for ids, _ in unknown.values()):
+        return
+    parts = []
+    for col, (ids, index) in unknown.items():
+        if len(ids):
+            shown = ", ".join(str(v) for v in list(ids)[:10])
+            more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+            typed = [v for v in list(ids)[:10] if not isinstance(v, (int, np.integer))]
+            if typed and index.dtype.kind in "iu":  # '1' is not 1: say so rather than "unknown"
+                more += f"; {typed[0]!r} is a {type(typed[0]).__name__}, the training {col}s are integers"
+            parts.append(f"{len(ids)} unknown {col} ({shown}{more})")
+    if mode == "error":
+        raise ColdStartError(
+            f"{what} names ids never seen in training: {'; '.join(parts)}. Drop those rows, "
+            "fold a new user in with fold_in(), or pass unknown='warn' to use the baseline fallback."
+        )
+    warnings.warn(
+        f"{n_rows} row(s) name a user or movie never seen in training ({'; '.join(parts)}); "
+        "they got the baseline fallback (global mean + the known bias). Pass unknown='error' to "
+        "raise instead or unknown='ignore' to silence this.",
+        ColdStartWarning,
+        stacklevel=4,
+    )
+
+
+def _check_prior(prior) -> np.ndarray | str:
+    if isinstance(prior, str):
+        if prior != "auto":
+            raise ValueError(f"prior must be 'auto' or a pair of strengths (factors, bias), got {prior!r}.")
+        return prior
+    try:
+        pair = tuple(prior)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise ValueError(
+            f"prior must be 'auto' or a pair of strengths (factors, bias), got {prior!r}; e.g. prior=(0.0, 0.0)."
+        )
+    return np.array([check_real(v, f"prior[{i}]", low=0, hint="a strength, 0 for none") for i, v in enumerate(pair)])
+
+
+def fold_in_user(
+    item_factors: np.ndarray,
+    item_bias: np.ndarray,
+    ratings: np.ndarray,
+    *,
+    user_factors: np.ndarray,
+    user_bias: np.ndarray,
+    y_range: tuple[float, float],
+    prior: str | tuple[float, float] = FOLD_IN_PRIOR,
+    noise: float = 1.0,
+    weight_decay: float = 0.0,
+    bias_weight_decay: float = 0.0,
+    n_steps: int = 20,
+) -> tuple[np.ndarray, float]:
+    """Factors and bias of a new user from a few ratings, the movies' weights held fixed.
+
+    Solves, for ``theta = (p, b)`` starting at the average trained user ``theta0``::
+
+        sum_j (r_j - predict_pairs(p, q_j, b, item_bias_j, y_range)) ** 2
+            + sum_d penalty_d * (theta_d - theta0_d) ** 2
+
+    by ``n_steps`` damped Gauss-Newton steps (each a regularised least-squares
+    solve of size ``n_factors + 1`` with the sigmoid linearised at the current
+    point). With ``prior="auto"`` (a Bayesian ridge) ``penalty_d = noise /
+    var_d``, the noise variance over the spread of component ``d`` among the
+    trained users. With a pair of strengths, the training objective's own
+    penalty (``n * weight_decay`` for the factors, ``n * bias_weight_decay``
+    for the bias, as training penalises a row once per rating) plus
+    ``prior[0]`` / ``prior[1]``.
+
+    Parameters
+    ----------
+    item_factors : ndarray of shape (n, n_factors)
+        The rated movies' factors.
+    item_bias, ratings : ndarray of shape (n,)
+    user_factors : ndarray of shape (n_users, n_factors)
+        The trained users' factors (their mean is the starting point).
+    user_bias : ndarray of shape (n_users,)
+    y_range : (float, float)
+    prior : "auto" or (float, float), default "auto"
+    noise : float, default 1.0
+        Noise variance for ``prior="auto"`` (the final training MSE).
+    weight_decay, bias_weight_decay : float, default 0.0
+        The training strengths, used with an explicit ``prior``.
+    n_steps : int, default 20
+
+    Returns
+    -------
+    user_factors : ndarray of shape (n_factors,), float64
+    user_bias : float
+    """
+    prior = _check_prior(prior)
+    n_steps = check_positive_int(n_steps, "n_steps", hint="20 is plenty")
+    low, high = check_y_range(y_range)
+    population = np.hstack([user_factors, np.asarray(user_bias)[:, None]])  # (n_users, k): the trained users
+    centre = population.mean(axis=0)  # the average user
+    n, k = len(ratings), population.shape[1]
+    if isinstance(prior, str):  # Bayesian ridge: noise variance over the spread of trained users
+        penalty = noise / np.maximum(population.var(axis=0), 1e-12)
+    else:
+        penalty = n * np.append(np.full(k - 1, weight_decay), bias_weight_decay) + np.append(np.full(k - 1, prior[0]), prior[1])
+    q = np.hstack([item_factors, np.ones((n, 1))])  # d logit / d theta
+
+    def objective(theta: np.ndarray) -> float:
+        fit_term = ((ratings - predict_pairs(theta[:-1], item_factors, theta[-1], item_bias, (low, high))) ** 2).sum()
+        return float(fit_term + (penalty * (theta - centre) ** 2).sum())
+
+    theta = centre.copy()
+    damping, current = 1e-3, objective(theta)
+    for _ in range(n_steps):
+        s = (predict_pairs(theta[:-1], item_factors, theta[-1], item_bias, (low, high)) - low) / (high - low)
+        residual = ratings - (low + (high - low) * s)
+        jac = ((high - low) * s * (1.0 - s))[:, None] * q  # d prediction / d theta
+        grad = jac.T @ residual - penalty * (theta - centre)
+        hess = jac.T @ jac + np.diag(penalty)
+        while True:
+            step = np.linalg.solve(hess + damping * np.eye(k), grad)
+            candidate = objective(theta + step)
+            if candidate <= current or damping > 1e6:
+                break
+            damping *= 10.0
+        if candidate <= current:
+            theta, current, damping = theta + step, candidate, max(damping / 10.0, 1e-6)
+    return theta[:-1].copy(), float(theta[-1])
+
 
 def _check_columns(frame: pd.DataFrame, name: str) -> None:
     if not isinstance(frame, pd.DataFrame):

@@ -46,23 +46,63 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid_range(x: ArrayLike, low: float, high: float) -> np.ndarray:
+def sigmoid_range(x, low: float, high: float):
     """Squash ``x`` into ``(low, high)``: ``low + (high - low) * sigmoid(x)``.
 
-    Introduced in notebooks/06_sigmoid_range.ipynb. This is the numpy version;
-    ``cfcourse.models`` has the torch twin of the same name used by the models.
+    Introduced in notebooks/06_sigmoid_range.ipynb: the one home of the scaled
+    sigmoid. A torch tensor goes through ``torch.sigmoid`` (so the models keep
+    their gradients; ``cfcourse.models.sigmoid_range`` is this function);
+    anything else through the numpy ``sigmoid`` above.
 
     Parameters
     ----------
-    x : float or ndarray
+    x : float, ndarray or Tensor
     low, high : float
-        The range, e.g. ``(0, 5.5)`` so that a prediction can reach 5 stars.
+        The range, e.g. ``(0, 5.5)`` so that a prediction can reach 5 stars;
+        ``low < high``.
 
     Returns
     -------
-    ndarray of float64, same shape as ``x``
+    ndarray of float64 (or a Tensor of ``x``'s dtype), same shape as ``x``
+
+    Examples
+    --------
+    >>> sigmoid_range(np.array([-100.0, 0.0, 100.0]), 0.0, 5.5)
+    array([0.  , 2.75, 5.5 ])
     """
+    low, high = check_y_range((low, high))
+    if type(x).__module__.startswith("torch"):
+        return low + (high - low) * x.sigmoid()
     return low + (high - low) * sigmoid(x)
+
+
+def predict_pairs(user_factors, item_factors, user_bias=0.0, item_bias=0.0, y_range=None) -> np.ndarray:
+    """The course equation in numpy, for rows already looked up.
+
+    ``sigmoid_range(user_factors . item_factors + user_bias + item_bias, *y_range)``
+    row by row: the numpy twin of ``cfcourse.models.DotProductBias.forward``
+    (notebooks/07_biases.ipynb), used by the toy world, by
+    ``MatrixFactorization`` to score every movie for a user, and by fold-in.
+
+    Parameters
+    ----------
+    user_factors : ndarray of shape (n, n_factors), or (n_factors,) for one user against many movies
+    item_factors : ndarray of shape (n, n_factors)
+    user_bias, item_bias : float or ndarray of shape (n,), default 0.0
+    y_range : (float, float) or None, default None
+        ``None`` returns the raw score (no sigmoid).
+
+    Returns
+    -------
+    ndarray of shape (n,), float64
+    """
+    user_factors, item_factors = np.asarray(user_factors, dtype=float), np.asarray(item_factors, dtype=float)
+    if user_factors.ndim == 1:  # one user against many movies: a matrix-vector product
+        dot = item_factors @ user_factors
+    else:
+        dot = np.einsum("nk,nk->n", user_factors, item_factors)
+    logits = dot + user_bias + item_bias
+    return logits if y_range is None else sigmoid_range(logits, *y_range)
 
 
 def sigmoid_range_derivative(x: ArrayLike, low: float, high: float) -> np.ndarray:

@@ -22,35 +22,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from cfcourse.gradients import sigmoid_range  # the one scaled sigmoid (numpy or torch)
 from cfcourse.validation import check_indices, check_positive_int, check_y_range
 
 __all__ = ["sigmoid_range", "DotProduct", "DotProductBias"]
-
-
-def sigmoid_range(x: Tensor, low: float, high: float) -> Tensor:
-    """Squeeze any real number into ``[low, high]`` with a scaled sigmoid.
-
-    ``low + (high - low) * sigmoid(x)``. Introduced in
-    notebooks/06_sigmoid_range.ipynb (``cfcourse.gradients.sigmoid_range`` is
-    the numpy twin used for the hand-derived gradients).
-
-    Parameters
-    ----------
-    x : Tensor of any shape, floating dtype
-    low, high : float
-        The range; ``low < high``.
-
-    Returns
-    -------
-    Tensor of the same shape as ``x``, values in ``[low, high]``.
-
-    Examples
-    --------
-    >>> sigmoid_range(torch.tensor([-100.0, 0.0, 100.0]), 0.0, 5.5)
-    tensor([0.0000, 2.7500, 5.5000])
-    """
-    check_y_range((low, high))
-    return low + (high - low) * torch.sigmoid(x)
 
 
 def _embedding(weight: Tensor) -> nn.Embedding:

@@ -39,6 +39,21 @@ def _label_table_axes(ax: plt.Axes, frame: pd.DataFrame, n_rows: int, n_cols: in
     ax.set_ylabel(frame.index.name or "user")
 
 
+def _label_table(ax: plt.Axes, frame: pd.DataFrame, values: np.ndarray, max_label: int, annotate, cells, spec: str) -> None:
+    """Label a table heatmap's axes, then write ``cells``' values (format ``spec``) when ``annotate`` says so.
+
+    ``annotate=None`` writes them when the table has at most 100 cells.
+    """
+    _label_table_axes(ax, frame, *values.shape, max_label)
+    if annotate is None:
+        annotate = values.size <= 100
+    if annotate:
+        middle = (RATING_MIN + RATING_MAX) / 2
+        for i, j in cells:
+            value = values[i, j]
+            ax.text(j, i, format(value, spec), ha="center", va="center", color="white" if value < middle else "black")
+
+
 
 def plot_ratings_table(
     table: pd.DataFrame | np.ndarray,
@@ -83,17 +98,7 @@ def plot_ratings_table(
     colorbar = ax.figure.colorbar(image, ax=ax)
     colorbar.set_label("rating")
 
-    n_rows, n_cols = values.shape
-    _label_table_axes(ax, frame, n_rows, n_cols, max_label)
-
-    if annotate is None:
-        annotate = values.size <= 100
-    if annotate:
-        middle = (RATING_MIN + RATING_MAX) / 2
-        for i, j in zip(*np.nonzero(values)):
-            value = values[i, j]
-            ax.text(j, i, f"{value:g}", ha="center", va="center",
-                    color="white" if value < middle else "black")
+    _label_table(ax, frame, values, max_label, annotate, zip(*np.nonzero(values)), "g")
     return ax
 
 
@@ -301,16 +306,7 @@ def plot_predictions(
         for i, j in zip(*np.nonzero(observed)):
             ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="white", linewidth=1.5))
 
-    n_rows, n_cols = values.shape
-    _label_table_axes(ax, frame, n_rows, n_cols, max_label)
-
-    if annotate is None:
-        annotate = values.size <= 100
-    if annotate:
-        middle = (RATING_MIN + RATING_MAX) / 2
-        for (i, j), value in np.ndenumerate(values):
-            ax.text(j, i, f"{value:.{decimals}f}", ha="center", va="center",
-                    color="white" if value < middle else "black")  # fmt: skip
+    _label_table(ax, frame, values, max_label, annotate, np.ndindex(values.shape), f".{decimals}f")
     return ax
 
 

@@ -62,6 +62,12 @@ def check_ratings(
             f"{type(ratings).__name__}; build one with pd.DataFrame({{...}}) or cfcourse.data.load_ratings()."
         )
     columns = list(columns)
+    repeated = ratings.columns[ratings.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise RatingsError(
+            f"ratings has more than one column named {repeated}; keep one of each, e.g. "
+            "ratings.loc[:, ~ratings.columns.duplicated()]."
+        )
     missing = [c for c in columns if c not in ratings.columns]
     if missing:
         raise RatingsError(
@@ -260,6 +266,11 @@ def cosine_similarity(table: np.ndarray | pd.DataFrame) -> np.ndarray | pd.DataF
         raise ValueError(f"table must be 2-D (rows x columns), got shape {values.shape}.")
     if np.isnan(values).any():
         raise ValueError("table contains NaN; the course writes 'not rated' as 0: use table.fillna(0).")
+    if np.isinf(values).any():
+        raise ValueError(
+            f"table contains {int(np.isinf(values).sum())} infinite value(s), whose similarity is undefined; "
+            "ratings are finite numbers: fix or drop those cells."
+        )
     norms = np.linalg.norm(values, axis=1)
     nonzero = norms > 0
     unit = np.zeros_like(values)

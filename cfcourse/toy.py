@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
-from cfcourse.gradients import sigmoid_range
+from cfcourse.gradients import predict_pairs, sigmoid_range
 from cfcourse.validation import check_non_negative_int, check_positive_int, check_real, check_y_range
 
 __all__ = ["MAX_DENSE_CELLS", "ToyWorld", "TooLargeToDensifyError", "make_toy_world"]
@@ -302,8 +302,9 @@ def make_toy_world(
 
 def _scores(user_factors, item_factors, user_bias, item_bias, user_idx, item_idx, y_range) -> np.ndarray:
     """The course's equation for pairs: scaled sigmoid of dot product plus both biases."""
-    dot = np.einsum("nk,nk->n", user_factors[user_idx], item_factors[item_idx])
-    return sigmoid_range(dot + user_bias[user_idx] + item_bias[item_idx], *y_range)
+    return predict_pairs(
+        user_factors[user_idx], item_factors[item_idx], user_bias[user_idx], item_bias[item_idx], y_range
+    )
 
 
 def _zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -22,6 +22,7 @@ Training data can be given in three shapes:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,8 +31,10 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
+from cfcourse.errors import DivergenceWarning, NonFiniteLossError
 from cfcourse.losses import mse, to_long
 from cfcourse.split import frame_to_tensors
+from cfcourse.validation import check_non_negative_int, check_positive_int, check_real
 
 __all__ = ["History", "fit", "predict", "l2_penalty"]
 
@@ -79,8 +82,8 @@ def l2_penalty(model: nn.Module, user_idx: Tensor, item_idx: Tensor, *, which: s
     which : {"all", "factors", "biases"}, default "all"
         Which embeddings to include: all of them, only those whose name does
         not end in ``_bias`` (``user_factors``, ``item_factors``), or only
-        those whose name ends in ``_bias``. ``fit`` uses the last two when
-        factors and biases get different strengths (``bias_weight_decay``).
+        those whose name ends in ``_bias`` (``cfcourse.fast_train`` gives
+        factors and biases different strengths).
 
     Returns
     -------
@@ -113,33 +116,6 @@ def l2_penalty(model: nn.Module, user_idx: Tensor, item_idx: Tensor, *, which: s
             "nothing to penalise; name the embeddings user_factors/item_factors or pass weight_decay=0."
         )
     return total
-
-
-@torch.no_grad()
-def _add_l2_penalty_grad(model: nn.Module, user_idx: Tensor, item_idx: Tensor, factors: float, biases: float) -> float:
-    """Add the gradient of the split row-wise penalty to ``.grad`` directly; return the penalty's value.
-
-    The penalty is ``factors * l2_penalty(..., which="factors") + biases *
-    l2_penalty(..., which="biases")``; its gradient with respect to a looked-up
-    row ``w`` is ``2 * strength * w * (times the row occurs in the batch) /
-    batch``, which ``index_add_`` puts in place. Autograd would compute the same
-    numbers through a second dense pass over every table, which on a CPU costs
-    about as much as the rest of the step.
-    """
-    value = 0.0
-    for name, module in model.named_children():
-        if not isinstance(module, nn.Embedding) or not name.startswith(("user_", "item_")):
-            continue
-        strength = biases if name.endswith("_bias") else factors
-        if not strength:
-            continue
-        idx = user_idx if name.startswith("user_") else item_idx
-        rows = module.weight[idx]
-        value += strength * float(rows.pow(2).sum(dim=1).mean())
-        if module.weight.grad is None:
-            module.weight.grad = torch.zeros_like(module.weight)
-        module.weight.grad.index_add_(0, idx, rows, alpha=2.0 * strength / len(idx))
-    return value
 
 
 @dataclass
@@ -223,6 +199,54 @@ def _rmse(model: nn.Module, data: Triple) -> float:
     return float(torch.sqrt(((pred.double() - data[2].double()) ** 2).mean()))
 
 
+def _check_fit_args(train, valid, *, epochs, lr, batch_size, weight_decay, seed) -> tuple:
+    """The arguments shared by ``fit`` and ``cfcourse.fast_train.fit_fast``, checked once."""
+    train = _as_triple(train, "train")
+    valid = None if valid is None else _as_triple(valid, "valid")
+    if len(train[2]) == 0:
+        raise ValueError("train holds no ratings; pass at least one observed rating.")
+    check_positive_int(epochs, "epochs")
+    check_real(lr, "lr", low=0, low_inclusive=False, hint="try lr=0.01 with Adam")
+    check_positive_int(batch_size, "batch_size")
+    check_real(weight_decay, "weight_decay", low=0, hint="0 turns the penalty off")
+    check_non_negative_int(seed, "seed", hint="e.g. seed=0")
+    return train, valid
+
+
+def _check_loss(value: float, epoch: int, batch: int, lr: float) -> None:
+    """Stop training with a clear error as soon as the loss is NaN or infinite."""
+    if not math.isfinite(value):
+        raise NonFiniteLossError(
+            f"training stopped at epoch {epoch}, batch {batch}: the loss became {value} (lr={lr!r}). "
+            f"The steps were too large and the weights blew up; lower the learning rate "
+            f"(e.g. lr={lr / 10:g}) and rebuild the model, whose weights are now unusable."
+        )
+
+
+def _warn_if_diverged(history: History, lr: float, initial_rmse: float) -> None:
+    """Warn when training made things worse: the loss rose, or the fit is worse than before training."""
+    rose = len(history.train_loss) > 1 and history.train_loss[-1] > history.train_loss[0]
+    if rose or history.train_rmse[-1] > initial_rmse:
+        what = (
+            f"the training loss rose from {history.train_loss[0]:.4g} (epoch 1) to {history.train_loss[-1]:.4g} "
+            f"(epoch {history.epoch[-1]})"
+            if rose
+            else f"the training RMSE went from {initial_rmse:.3f} before training to {history.train_rmse[-1]:.3f}"
+        )
+        warnings.warn(
+            f"training diverged: {what}; lower the learning rate (lr={lr!r}, try lr={lr / 10:g}).",
+            DivergenceWarning,
+            stacklevel=3,
+        )
+
+
+def _end_epoch(history: History, model: nn.Module, epoch: int, loss: float, train: Triple, valid) -> None:
+    history.epoch.append(epoch)
+    history.train_loss.append(loss)
+    history.train_rmse.append(_rmse(model, train))
+    history.valid_rmse.append(math.nan if valid is None else _rmse(model, valid))
+
+
 def fit(
     model: nn.Module,
     train,
@@ -235,9 +259,6 @@ def fit(
     optimizer: str = "adam",
     seed: int = 0,
     progress: bool = False,
-    bias_weight_decay: float | None = None,
-    lr_schedule: str = "constant",
-    fused: bool = False,
 ) -> History:
     """Train ``model`` on observed ratings with mini-batch gradient descent.
 
@@ -247,6 +268,10 @@ def fit(
     over the batch, so the same ``weight_decay`` means the same thing for any
     ``batch_size`` (decay applied to the whole embedding at every step would
     shrink rarely-seen users more the more steps an epoch has).
+
+    This is the loop notebooks/05_gradient_descent.ipynb writes by hand.
+    ``cfcourse.fast_train.fit_fast`` minimises the same objective faster
+    (it is what ``MatrixFactorization`` uses).
 
     Parameters
     ----------
@@ -258,65 +283,44 @@ def fit(
         Scored (RMSE) at the end of every epoch.
     epochs : int, default 5
     lr : float, default 0.01
-        Learning rate.
+        Learning rate, a finite number > 0.
     batch_size : int, default 1024
         Ratings per gradient step.
     weight_decay : float, default 0.0
-        Strength of the L2 penalty on the looked-up rows.
+        Strength of the L2 penalty on the looked-up rows, a finite number >= 0.
     optimizer : {"adam", "sgd"}, default "adam"
     seed : int, default 0
         Seeds the per-epoch shuffle (``torch.randperm`` with a private
         generator); the global random state is not touched.
     progress : bool, default False
         Show a tqdm bar over the epochs.
-    bias_weight_decay : float or None, default None
-        A separate strength for the bias embeddings (names ending in
-        ``_bias``): the penalty becomes ``weight_decay * l2_penalty(...,
-        which="factors") + bias_weight_decay * l2_penalty(..., which="biases")``.
-        Its gradient (``2 * strength * row / batch_size`` for every looked-up
-        row) is then added to ``.grad`` directly rather than through autograd:
-        the same numbers, and a much faster step on a CPU. ``None``
-        penalises factors and biases alike with ``weight_decay``.
-    lr_schedule : {"constant", "cosine"}, default "constant"
-        ``"cosine"`` lowers the learning rate after every step along half a
-        cosine, from ``lr`` at the first step towards 0 at the last:
-        ``lr * (1 + cos(pi * step / n_steps)) / 2``.
-    fused : bool, default False
-        Use PyTorch's fused Adam kernel (``torch.optim.Adam(fused=True)``):
-        the same algorithm in one kernel for all parameters, usually faster
-        on a CPU (results differ only by float rounding).
-        Only with ``optimizer="adam"``.
 
     Returns
     -------
     History
+
+    Raises
+    ------
+    NonFiniteLossError
+        As soon as a batch's loss is NaN or infinite (the learning rate is too
+        large); the model's weights are then unusable.
+
+    Warns
+    -----
+    DivergenceWarning
+        If the last epoch's training loss is above the first's.
     """
-    train = _as_triple(train, "train")
-    valid = None if valid is None else _as_triple(valid, "valid")
-    n = len(train[2])
-    if n == 0:
-        raise ValueError("train holds no ratings; pass at least one observed rating.")
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
-    if bias_weight_decay is not None and bias_weight_decay < 0:
-        raise ValueError(f"bias_weight_decay must be >= 0 or None, got {bias_weight_decay!r}.")
-    if lr_schedule not in ("constant", "cosine"):
-        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}.")
+    train, valid = _check_fit_args(
+        train, valid, epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed
+    )
     if optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=lr, **({"fused": True} if fused else {}))
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
     elif optimizer == "sgd":
-        if fused:
-            raise ValueError("fused=True needs optimizer='adam' (SGD has no fused kernel here); drop fused.")
         opt = torch.optim.SGD(model.parameters(), lr=lr)
     else:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
-    n_steps = epochs * math.ceil(n / batch_size)
-    step = 0
-
+    n = len(train[2])
+    initial_rmse = _rmse(model, train)
     generator = torch.Generator().manual_seed(seed)
     history = History()
     bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress)
@@ -328,22 +332,15 @@ def fit(
             batch = perm[start : start + batch_size]
             user_idx, item_idx, ratings = train[0][batch], train[1][batch], train[2][batch]
             loss = mse(model(user_idx, item_idx), ratings)
-            if weight_decay and bias_weight_decay is None:
+            if weight_decay:
                 loss = loss + weight_decay * l2_penalty(model, user_idx, item_idx)
-            if lr_schedule == "cosine":
-                for group in opt.param_groups:
-                    group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * step / n_steps))
-            step += 1
+            value = loss.item()
+            _check_loss(value, epoch, start // batch_size + 1, lr)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            penalty = 0.0
-            if bias_weight_decay is not None:  # split strengths: the penalty's gradient is added by hand
-                penalty = _add_l2_penalty_grad(model, user_idx, item_idx, weight_decay, bias_weight_decay)
             opt.step()
-            total += (loss.item() + penalty) * len(batch)
-        history.epoch.append(epoch)
-        history.train_loss.append(total / n)
-        history.train_rmse.append(_rmse(model, train))
-        history.valid_rmse.append(math.nan if valid is None else _rmse(model, valid))
+            total += value * len(batch)
+        _end_epoch(history, model, epoch, total / n, train, valid)
         bar.set_postfix(train_rmse=f"{history.train_rmse[-1]:.3f}", valid_rmse=f"{history.valid_rmse[-1]:.3f}")
+    _warn_if_diverged(history, lr, initial_rmse)
     return history

@@ -25,7 +25,9 @@ __all__ = [
     "check_real",
     "check_one_of",
     "check_y_range",
+    "check_y_range_for_scale",
     "check_indices",
+    "check_scalar_id",
     "check_is_fitted",
 ]
 
@@ -162,6 +164,31 @@ def check_y_range(y_range, name: str = "y_range", *, example: str = "(0.0, 5.5)"
     return low, high
 
 
+def check_y_range_for_scale(y_range, scale) -> tuple[float, float]:
+    """The sigmoid's range for a rating ``scale``: ``y_range`` checked to reach beyond it, or derived.
+
+    ``None`` widens the scale by a ninth of its width on each side (a sigmoid
+    only reaches its bounds at infinity): ``(0.0, 5.5)`` for ``(0.5, 5.0)``.
+
+    Examples
+    --------
+    >>> check_y_range_for_scale(None, (0.5, 5.0))
+    (0.0, 5.5)
+    """
+    low, high = check_y_range(scale, "scale", example="(0.5, 5.0)")
+    margin = (high - low) / 9
+    if y_range is None:
+        return low - margin, high + margin
+    y_low, y_high = check_y_range(y_range)
+    if y_low >= low or y_high <= high:
+        raise ValueError(
+            f"y_range={y_range!r} must reach a little beyond the rating scale [{low}, {high}] (a sigmoid "
+            f"only reaches its bounds at infinity); use e.g. y_range=({low - margin:g}, {high + margin:g}) "
+            "or leave y_range=None."
+        )
+    return y_low, y_high
+
+
 def check_indices(idx, n: int, name: str = "idx", *, kind: str | None = None):
     """Integer indices, every one in ``0 .. n-1``; returned as an int64 array (or long tensor).
 
@@ -212,6 +239,15 @@ def check_indices(idx, n: int, name: str = "idx", *, kind: str | None = None):
             f"{name} must be ids in 0..{n - 1} (there are n={n} rows); got out-of-range ids {bad_ids[:10]}. {fix}"
         )
     return idx.long() if tensor else idx.astype(np.int64, copy=False)
+
+
+def check_scalar_id(value, what: str, method: str) -> None:
+    """Refuse a list/array where one id is expected (``recommend([1])``), saying how to ask for several."""
+    if isinstance(value, (list, tuple, set, dict)) or getattr(value, "ndim", 0) != 0:
+        raise TypeError(
+            f"{method}() takes one {what} (e.g. {method}(1)), got {type(value).__name__} {value!r}; "
+            f"for several, loop: {{x: model.{method}(x) for x in ids}}."
+        )
 
 
 def check_is_fitted(estimator, attribute: str, method: str | None = None) -> None:

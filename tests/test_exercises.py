@@ -311,3 +311,62 @@ def test_exercise_is_complete(exercise):
     assert repr(exercise.hint()).startswith("Hint: ") and exercise.hint()._repr_markdown_()
     assert repr(exercise.solution()).startswith("Solution:\n") and "```python" in exercise.solution()._repr_markdown_()
     assert exercise.notebook.endswith(".ipynb") and exercise.section and exercise.task
+
+
+# --- issue 11 item 9: number-like answers, sys.exit() and hostile objects never escape check()
+def _scalar_value_exercises():
+    found = []
+    for exercise in all_exercises():
+        if exercise.kind == "value":
+            answer = exercise.reference_answer()
+            if isinstance(answer, (int, float, np.integer, np.floating)) and not isinstance(answer, bool):
+                found.append(pytest.param(exercise, answer, id=exercise.key))
+    return found
+
+
+@pytest.mark.parametrize("exercise, answer", _scalar_value_exercises())
+@pytest.mark.parametrize("wrap", ["float32 0-d array", "float32 scalar", "0-d tensor"])
+def test_scalar_answers_as_0d_arrays_and_tensors_are_accepted(exercise, answer, wrap):
+    import torch
+
+    dtype = np.int64 if isinstance(answer, (int, np.integer)) else np.float32
+    wrapped = {
+        "float32 0-d array": np.array(answer, dtype=dtype),
+        "float32 scalar": dtype(answer),
+        "0-d tensor": torch.tensor(answer),
+    }[wrap]
+    result = exercise.check(wrapped)
+    assert result.status == "correct", result.message
+
+
+def test_sys_exit_in_a_learners_function_is_a_reason_not_an_exit():
+    import sys
+
+    def answer(*args, **kwargs):
+        sys.exit(3)
+
+    function_exercises = [e for e in all_exercises() if e.kind == "function"]
+    assert function_exercises
+    for exercise in function_exercises[:3]:
+        result = exercise.check(answer)
+        assert result.status == "incorrect" and "SystemExit" in result.message
+
+
+def test_an_object_whose_getattr_raises_is_judged_not_raised():
+    class Hostile:
+        def __getattr__(self, name):
+            raise RuntimeError(f"no {name} here")
+
+    for exercise in all_exercises():
+        result = exercise.check(Hostile())
+        assert result.status == "incorrect", (exercise.key, result.message)
+
+
+def test_every_ex06_sigmoid_hint_is_reachable_by_a_listed_mistake():
+    """ex06's hints had drifted from its mistakes: each hint must be the message some listed mistake gets."""
+    from cfcourse.exercises import ex06
+
+    messages = {ex06.q1.check(wrong).message for _, wrong in ex06.q1.mistakes}
+    for fragment in ["plain sigmoid", "hard-coded to (0, 5):", "hard-coded to (0, 5.5)", "low offset is missing",
+                     "not high", "runs from 0 to high"]:  # fmt: skip
+        assert any(fragment in m for m in messages), fragment

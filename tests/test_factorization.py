@@ -10,13 +10,15 @@ import pytest
 import torch
 
 import cfcourse
+from cfcourse.baselines import baseline_biases
+from cfcourse.coldstart import fold_in_user
+from cfcourse.errors import DivergenceWarning
 from cfcourse.factorization import (
     ColdStartError,
     ColdStartWarning,
     FoldedUser,
     MatrixFactorization,
     NotFittedError,
-    baseline_biases,
 )
 from cfcourse.ratings import RatingsError, UnknownIdError
 from cfcourse.toy import make_toy_world
@@ -114,12 +116,84 @@ def test_predict_ignores_extra_columns_and_allows_repeated_pairs(fitted):
     assert pred[0] == pred[1]
 
 
-def test_custom_column_names(world):
-    renamed = world.ratings.rename(columns={"userId": "user", "movieId": "item", "rating": "stars"})
-    mf = MatrixFactorization(**SMALL, user_col="user", item_col="item", rating_col="stars").fit(renamed)
-    reference = MatrixFactorization(**SMALL).fit(world.ratings)
-    np.testing.assert_array_equal(mf.predict(renamed), reference.predict(world.ratings))
-    assert list(mf.recommend(0, n=3).columns) == ["item", "score"]
+def test_public_weights_are_float64_copies_of_the_model(fitted):
+    model = fitted.model_
+    for name, expected in [
+        ("user_factors_", model.user_factors.weight), ("item_factors_", model.item_factors.weight),
+        ("user_bias_", model.user_bias.weight[:, 0]), ("item_bias_", model.item_bias.weight[:, 0]),
+    ]:  # fmt: skip
+        weights = getattr(fitted, name)
+        assert weights.dtype == np.float64
+        np.testing.assert_array_equal(weights, expected.detach().double().numpy())
+        weights += 1.0  # a copy: the model is untouched
+        np.testing.assert_array_equal(getattr(fitted, name), expected.detach().double().numpy())
+    assert fitted.user_factors_.shape == (fitted.n_users_, 3) and fitted.item_bias_.shape == (fitted.n_items_,)
+    with pytest.raises(NotFittedError, match="user_factors"):
+        MatrixFactorization().user_factors_
+
+
+def test_y_range_is_derived_from_the_scale(fitted):
+    assert MatrixFactorization().y_range is None and fitted.y_range_ == (0.0, 5.5)
+    assert fitted.model_.y_range == (0.0, 5.5)
+
+
+def test_a_one_to_ten_world_is_learned_on_its_own_scale():
+    world = make_toy_world(60, 40, density=0.5, noise=0.1, y_range=(0.5, 5.0), round_to=None, seed=2)
+    ratings = world.ratings.assign(rating=1.0 + (world.ratings["rating"] - 0.5) * 2)  # [0.5, 5] -> [1, 10]
+    with pytest.raises(RatingsError, match="outside the scale"):
+        MatrixFactorization(**SMALL).fit(ratings)
+    mf = MatrixFactorization(**SMALL, scale=(1.0, 10.0)).fit(ratings)
+    assert mf.y_range_ == pytest.approx((0.0, 11.0))
+    pred = mf.predict(ratings)
+    assert pred.min() >= 1.0 and pred.max() <= 10.0 and pred.max() > 5.5
+    assert rmse(pred, ratings["rating"]) < 0.5 * rmse(ratings["rating"].mean(), ratings["rating"])
+    with pytest.warns(ColdStartWarning):
+        fallback = mf.predict(pd.DataFrame({"userId": [-1], "movieId": [-1]}))
+    assert 1.0 <= fallback[0] <= 10.0
+
+
+# --- issue 11 item 5: non-finite hyperparameters never train a NaN model silently
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(init_std=float("nan")), ValueError, "init_std must be a finite number"),
+        (dict(weight_decay=float("nan")), ValueError, "weight_decay must be a finite number"),
+        (dict(bias_weight_decay=float("nan")), ValueError, "bias_weight_decay must be a finite number"),
+        (dict(lr=float("inf")), ValueError, "lr must be a finite number"),
+        (dict(lr=-0.1), ValueError, "lr must be a number > 0"),
+        (dict(random_state=None), TypeError, "random_state must be a non-negative integer, got None"),
+        (dict(scale=(5.0, 1.0)), ValueError, "scale needs low < high"),
+        (dict(y_range=(0.0, float("inf"))), ValueError, "y_range must be finite"),
+    ],
+)
+def test_fit_rejects_non_finite_hyperparameters(params, error, match):
+    mf = MatrixFactorization(**{**SMALL, **params})
+    with pytest.raises(error, match=match):
+        mf.fit(GOOD)
+    assert not hasattr(mf, "model_")
+
+
+def test_a_huge_learning_rate_warns_instead_of_saturating_silently(world):
+    with pytest.warns(DivergenceWarning, match="training diverged"):
+        MatrixFactorization(**{**SMALL, "lr": 1e6, "epochs": 3}).fit(world.ratings)
+
+
+# --- issue 11 item 8: API messages
+def test_one_id_at_a_time_is_explained(fitted):
+    with pytest.raises(TypeError, match=r"recommend\(\) takes one userId or FoldedUser .*got list \[1\]"):
+        fitted.recommend([1])
+    with pytest.raises(TypeError, match=r"similar_items\(\) takes one movieId .*got list \[10\]"):
+        fitted.similar_items([10])
+
+
+def test_an_id_of_the_wrong_type_says_so(fitted):
+    with pytest.warns(ColdStartWarning, match=r"unknown userId \(1; '1' is a str, the training userIds are integers\)"):
+        fitted.recommend("1")
+
+
+def test_predict_on_an_empty_frame_returns_an_empty_array(fitted):
+    out = fitted.predict(pd.DataFrame({"userId": pd.Series([], dtype=int), "movieId": pd.Series([], dtype=int)}))
+    assert out.shape == (0,) and out.dtype == np.float64
 
 
 def test_same_random_state_same_model_and_different_seed_differs(world, fitted):
@@ -262,6 +336,36 @@ def test_fold_in_of_a_training_user_lands_near_their_trained_vector(world, fitte
     np.testing.assert_allclose(fitted.predict_user(user, recs["movieId"]), np.clip(recs["score"], 0.5, 5.0))
 
 
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(prior=(float("nan"), float("nan"))), ValueError, r"prior\[0\] must be a finite number"),
+        (dict(prior=(-100.0, -100.0)), ValueError, r"prior\[0\] must be a number >= 0"),
+        (dict(prior="bogus"), ValueError, "prior must be 'auto' or a pair of strengths"),
+        (dict(prior=(1.0,)), ValueError, "prior must be 'auto' or a pair of strengths"),
+        (dict(prior=3.0), ValueError, "prior must be 'auto' or a pair of strengths"),
+        (dict(n_steps=-5), ValueError, "n_steps must be a positive integer, got -5"),
+        (dict(n_steps=0), ValueError, "n_steps must be a positive integer"),
+    ],
+)
+def test_fold_in_validates_prior_and_n_steps(fitted, kwargs, error, match):  # issue 11 item 6
+    with pytest.raises(error, match=match):
+        fitted.fold_in(pd.DataFrame({"movieId": [1, 2], "rating": [4.0, 3.0]}), **kwargs)
+
+
+def test_fold_in_user_is_a_pure_function_of_the_weights(fitted):
+    rows = pd.DataFrame({"movieId": [1, 2, 3], "rating": [5.0, 1.0, 4.0]})
+    idx = fitted.item_index_.get_indexer(rows["movieId"])
+    factors, bias = fold_in_user(
+        fitted.item_factors_[idx], fitted.item_bias_[idx], rows["rating"].to_numpy(),
+        user_factors=fitted.user_factors_, user_bias=fitted.user_bias_, y_range=fitted.y_range_,
+        noise=fitted.history_.train_rmse[-1] ** 2,
+    )  # fmt: skip
+    folded = fitted.fold_in(rows)
+    np.testing.assert_array_equal(folded.user_factors, factors)
+    assert folded.user_bias == bias
+
+
 def test_fold_in_checks_its_input(fitted):
     with pytest.raises(RatingsError, match="no column"):
         fitted.fold_in(pd.DataFrame({"movieId": [1]}))
@@ -323,8 +427,6 @@ def test_predict_rejects_bad_frames(fitted):
         fitted.predict(pd.DataFrame({"userId": [0]}))
     with pytest.raises(RatingsError, match="NaN"):
         fitted.predict(pd.DataFrame({"userId": [0, np.nan], "movieId": [1, 2]}))
-    with pytest.raises(RatingsError, match="empty"):
-        fitted.predict(GOOD.head(0))
     with pytest.raises(ValueError, match="unknown must be one of"):
         fitted.predict(GOOD, unknown="drop")
 

@@ -198,3 +198,21 @@ def test_cosine_similarity_rejects_nan_and_1d():
         cosine_similarity(np.array([[1.0, np.nan]]))
     with pytest.raises(ValueError, match="must be 2-D"):
         cosine_similarity(np.ones(3))
+
+
+# --- issue 11 item 8: API messages
+def test_duplicate_column_names_are_named():
+    frame = pd.DataFrame([[1, 10, 4.0, 20]], columns=["userId", "movieId", "rating", "movieId"])
+    with pytest.raises(RatingsError, match=r"more than one column named \['movieId'\]"):
+        check_ratings(frame)
+
+
+def test_most_active_refuses_a_bool_count():
+    frame = pd.DataFrame({"userId": [1, 2], "movieId": [10, 10], "rating": [4.0, 3.0]})
+    with pytest.raises(RatingsError, match="n_users must be a positive integer, got True"):
+        most_active(frame, n_users=True, n_items=1)
+
+
+def test_cosine_similarity_refuses_infinity():
+    with pytest.raises(ValueError, match="infinite"):
+        cosine_similarity(np.array([[1.0, np.inf], [1.0, 0.0]]))

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from cfcourse.models import DotProduct, DotProductBias
+from cfcourse.errors import DivergenceWarning, NonFiniteLossError
 from cfcourse.train import History, fit, l2_penalty, predict
 
 N_USERS, N_ITEMS = 40, 30
@@ -163,9 +164,6 @@ def test_bad_arguments_raise(world, kwargs, error, match):
         fit(DotProduct(N_USERS, N_ITEMS, 2), **kwargs)
 
 
-# --- options added for cfcourse.factorization: separate bias decay, cosine schedule, fused Adam
-
-
 def test_l2_penalty_splits_into_factors_and_biases():
     model = DotProductBias(3, 4, 2)
     with torch.no_grad():
@@ -183,48 +181,37 @@ def test_l2_penalty_splits_into_factors_and_biases():
         l2_penalty(DotProduct(3, 4, 2), user_idx, item_idx, which="biases")
 
 
-def test_equal_bias_weight_decay_is_the_shared_penalty(world):
-    histories, weights = [], []
-    for extra in ({}, {"bias_weight_decay": 0.1}):
-        model = DotProductBias(N_USERS, N_ITEMS, 2)
-        histories.append(fit(model, world["train"], epochs=3, lr=0.03, batch_size=64, weight_decay=0.1, **extra))
-        weights.append(model.user_factors.weight.detach().clone())
-    np.testing.assert_allclose(histories[0].train_loss, histories[1].train_loss, rtol=1e-5)
-    torch.testing.assert_close(weights[0], weights[1], rtol=1e-4, atol=1e-6)
+def test_fit_keeps_the_taught_signature():
+    import inspect
+
+    params = list(inspect.signature(fit).parameters)
+    assert params == ["model", "train", "valid", "epochs", "lr", "batch_size", "weight_decay", "optimizer", "seed", "progress"]
 
 
-def test_bias_weight_decay_shrinks_only_the_biases(world):
-    norms = {}
-    for bias_weight_decay in (0.0, 1.0):
-        model = DotProductBias(N_USERS, N_ITEMS, 2)
-        fit(model, world["train"], epochs=20, lr=0.03, batch_size=64, weight_decay=0.0, bias_weight_decay=bias_weight_decay)
-        norms[bias_weight_decay] = float(model.user_bias.weight.detach().norm() ** 2 + model.item_bias.weight.detach().norm() ** 2)
-    assert norms[1.0] < 0.5 * norms[0.0]
-
-
-def test_cosine_schedule_and_fused_adam_learn(world):
-    model = DotProductBias(N_USERS, N_ITEMS, 2, y_range=(0.5, 5.0))
-    history = fit(model, world["train"], world["valid"], epochs=60, lr=0.1, batch_size=64, lr_schedule="cosine", fused=True)
-    assert history.valid_rmse[-1] < 0.05
-
-
-def test_fused_adam_matches_plain_adam(world):
-    weights = []
-    for fused in (False, True):
-        model = DotProductBias(N_USERS, N_ITEMS, 2)
-        fit(model, world["train"], epochs=2, lr=0.03, batch_size=64, fused=fused)
-        weights.append(model.item_factors.weight.detach().clone())
-    torch.testing.assert_close(weights[0], weights[1], rtol=1e-4, atol=1e-5)
-
-
+# --- issue 11 item 5: non-finite hyperparameters and a loss that blows up
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, error, match",
     [
-        (dict(bias_weight_decay=-0.1), "bias_weight_decay"),
-        (dict(lr_schedule="linear"), "lr_schedule"),
-        (dict(optimizer="sgd", fused=True), "fused"),
+        (dict(lr=math.nan), ValueError, "lr must be a finite number, got nan"),
+        (dict(lr=math.inf), ValueError, "lr must be a finite number, got inf"),
+        (dict(lr=0.0), ValueError, "lr must be a number > 0"),
+        (dict(weight_decay=math.nan), ValueError, "weight_decay must be a finite number"),
+        (dict(epochs=True), ValueError, "epochs must be a positive integer"),
+        (dict(seed=None), TypeError, "seed must be a non-negative integer, got None"),
     ],
 )
-def test_bad_new_options_raise(world, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_non_finite_or_out_of_range_hyperparameters_raise(world, kwargs, error, match):
+    with pytest.raises(error, match=match):
         fit(DotProductBias(N_USERS, N_ITEMS, 2), world["train"], **kwargs)
+
+
+def test_training_stops_with_a_clear_error_when_the_loss_is_not_finite(world):
+    model = DotProduct(N_USERS, N_ITEMS, 2)  # no sigmoid: a huge SGD step overflows
+    with pytest.raises(NonFiniteLossError, match=r"training stopped at epoch \d+, batch \d+: the loss became (nan|inf).*lower the learning rate"):
+        fit(model, world["train"], epochs=5, lr=1e30, batch_size=64, optimizer="sgd")
+
+
+def test_divergence_warns(world):
+    model = DotProductBias(N_USERS, N_ITEMS, 2)  # Adam with lr=1000: every prediction saturates at an edge
+    with pytest.warns(DivergenceWarning, match=r"training loss rose from .* \(epoch 1\) to .* \(epoch 3\); lower the learning rate"):
+        fit(model, world["train"], epochs=3, lr=1e3, batch_size=64)

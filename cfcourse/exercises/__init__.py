@@ -44,6 +44,7 @@ import textwrap
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
@@ -128,7 +129,10 @@ def is_placeholder(answer: Any) -> bool:
         return any(isinstance(a, Placeholder) for a in answer)
     if isinstance(answer, dict):
         return any(isinstance(a, Placeholder) for a in answer.values())
-    code = getattr(answer, "__code__", None)
+    try:
+        code = getattr(answer, "__code__", None)
+    except Exception:  # an object whose __getattr__ raises is an answer, not a placeholder
+        return False
     return isinstance(code, types.CodeType) and _code_uses_placeholder(code)
 
 
@@ -161,7 +165,7 @@ def call(function: Any, *args: Any, **kwargs: Any) -> Any:
         result = function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     except NotImplementedError:
         raise NotAttempted from None
-    except Exception as error:  # the learner's bug becomes a reason, never a crash
+    except (Exception, SystemExit) as error:  # the learner's bug (even sys.exit()) becomes a reason, never a crash
         raise Incorrect(f"{name}({shown}) raised {_error(error)}") from None
     if is_placeholder(result):
         raise NotAttempted
@@ -178,9 +182,24 @@ def expect_type(
     if is_placeholder(answer):
         raise NotAttempted
     wanted = expected if isinstance(expected, tuple) else (expected,)
+    if _is_number_like(answer, wanted):
+        return
     if not isinstance(answer, wanted) or (isinstance(answer, bool) and bool not in wanted):
         what = what or "a " + " or ".join(t.__name__ for t in wanted)
         raise Incorrect(f"{name} should be {what}, got {_describe(answer)}")
+
+
+def _is_number_like(answer: Any, wanted: tuple[type, ...]) -> bool:
+    """A 0-d array or tensor (or a numpy scalar) of numbers where a number is wanted: as good as a number."""
+    wants_real = any(isinstance(t, type) and issubclass(t, (float, np.floating)) or t is Real for t in wanted)
+    wants_int = any(isinstance(t, type) and issubclass(t, (int, np.integer)) and t is not bool or t is Integral for t in wanted)
+    if not (wants_real or wants_int) or getattr(answer, "ndim", None) != 0 or isinstance(answer, (bool, np.bool_)):
+        return False
+    kind = str(getattr(answer, "dtype", ""))
+    if "bool" in kind or "complex" in kind:
+        return False
+    integer = "int" in kind
+    return integer or ("float" in kind and wants_real)
 
 
 def expect_shape(
@@ -405,7 +424,7 @@ class Exercise:
             return self.check(____)
         except Incorrect as wrong:
             reason = str(wrong)
-        except Exception as error:  # a crash inside the check is reported, never raised into the notebook
+        except (Exception, SystemExit) as error:  # a crash inside the check is reported, never raised
             reason = f"checking your answer raised {_error(error)}"
         else:
             return CheckResult("correct", _clean(f"Correct: {praise or 'your answer matches the reference solution.'}"))

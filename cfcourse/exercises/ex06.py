@@ -21,8 +21,8 @@ NOTEBOOK = "06_sigmoid_range.ipynb"
 X = np.array([-3.0, -0.5, 0.0, 1.0, 4.0])
 """Where the functions are checked: both tails and the middle."""
 
-RANGES = [(1.0, 5.0), (0.0, 5.5), (0.5, 5.0), (-1.0, 1.0)]
-"""Checked in this order: low != 0 and high != 5 first, so every typical mistake shows at once."""
+RANGES = [(1.0, 4.0), (0.0, 5.5), (0.5, 5.0), (-1.0, 1.0)]
+"""Checked in this order: low != 0, high != 5 and high - low != 5 first, so every typical mistake differs there."""
 
 
 def _sigmoid(x):
@@ -38,7 +38,7 @@ def _check_sigmoid_range(answer):
         s = _sigmoid(X)
         expect_close(
             call(answer, X, low, high),
-            low + (high - low) * s,
+            sigmoid_range(X, low, high),
             name=f"sigmoid_range(x, {low:g}, {high:g})",
             hints=[
                 (s, "that is the plain sigmoid, between 0 and 1: stretch it by (high - low) and shift it by low"),
@@ -67,6 +67,8 @@ q1 = Exercise(
         ("range hard-coded to (0, 5)", lambda x, low, high: 5 / (1 + np.exp(-x))),
         ("forgot the low offset", lambda x, low, high: (high - low) / (1 + np.exp(-x))),
         ("stretched by high, not the width", lambda x, low, high: low + high / (1 + np.exp(-x))),
+        ("range hard-coded to (0, 5.5)", lambda x, low, high: 5.5 / (1 + np.exp(-x))),
+        ("from 0 to high", lambda x, low, high: high / (1 + np.exp(-x))),
     ],
 )
 
@@ -79,10 +81,10 @@ def sigmoid_range_derivative(x, low, high):
 def _check_derivative(answer):
     for low, high in RANGES:
         s = _sigmoid(X)
-        scaled = low + (high - low) * s
+        scaled = sigmoid_range(X, low, high)
         expect_close(
             call(answer, X, low, high),
-            (high - low) * s * (1 - s),
+            sigmoid_range_derivative(X, low, high),
             name=f"sigmoid_range_derivative(x, {low:g}, {high:g})",
             hints=[
                 (s * (1 - s), "that is the slope of the plain sigmoid: the chain rule multiplies it by the stretch (high - low)"),

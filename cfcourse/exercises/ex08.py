@@ -13,6 +13,7 @@ In the notebook::
 import numpy as np
 import pandas as pd
 
+from cfcourse.columns import ITEM, RATING, USER
 from cfcourse.exercises import Exercise, Incorrect, call, expect_close, expect_type
 
 NOTEBOOK = "08_training.ipynb"
@@ -59,23 +60,23 @@ q1 = Exercise(
 
 
 TRAIN = pd.DataFrame({
-    "userId": [1, 1, 1, 2, 2, 3],
-    "movieId": [10, 20, 30, 10, 30, 20],
-    "rating": [5.0, 4.0, 4.5, 2.0, 3.0, 1.0],
+    USER: [1, 1, 1, 2, 2, 3],
+    ITEM: [10, 20, 30, 10, 30, 20],
+    RATING: [5.0, 4.0, 4.5, 2.0, 3.0, 1.0],
 })  # fmt: skip
 """A tiny training set for exercise 2."""
 
 
 def user_mean_prediction(train, user_id, movie_id):
-    ratings = train.loc[train["userId"] == user_id, "rating"]
-    return ratings.mean() if len(ratings) else train["rating"].mean()
+    ratings = train.loc[train[USER] == user_id, RATING]
+    return ratings.mean() if len(ratings) else train[RATING].mean()
 
 
 def _check_user_mean(answer):
-    global_mean = TRAIN["rating"].mean()
+    global_mean = TRAIN[RATING].mean()
     for user_id, movie_id in [(2, 10), (1, 30), (3, 10)]:
-        expected = TRAIN.loc[TRAIN["userId"] == user_id, "rating"].mean()
-        movie_mean = TRAIN.loc[TRAIN["movieId"] == movie_id, "rating"].mean()
+        expected = TRAIN.loc[TRAIN[USER] == user_id, RATING].mean()
+        movie_mean = TRAIN.loc[TRAIN[ITEM] == movie_id, RATING].mean()
         expect_close(
             call(answer, TRAIN, user_id, movie_id),
             expected,
@@ -92,7 +93,7 @@ def _check_user_mean(answer):
     if np.isnan(got):
         raise Incorrect("user 99 has no training ratings, so their mean is NaN: fall back to the global mean")
     expect_close(got, global_mean, name="the prediction for the unknown user 99",
-                 hints=[(TRAIN.loc[TRAIN["movieId"] == 10, "rating"].mean(),
+                 hints=[(TRAIN.loc[TRAIN[ITEM] == 10, RATING].mean(),
                          "that is the movie's mean; an unknown user falls back to the global mean")])  # fmt: skip
     return "each user's own average, and the global mean for a user the training data never saw."
 
@@ -107,12 +108,12 @@ q2 = Exercise(
     reference=user_mean_prediction,
     kind="function",
     checker=_check_user_mean,
-    hint="Select the user's rows with `train['userId'] == user_id`, average their `rating`; if there are "
-    "none, use `train['rating'].mean()`.",
+    hint=f"Select the user's rows with `train[{USER!r}] == user_id`, average their `{RATING}`; if there are "
+    f"none, use `train[{RATING!r}].mean()`.",
     mistakes=[
-        ("the global mean", lambda t, u, m: t["rating"].mean()),
-        ("the movie mean", lambda t, u, m: t.loc[t["movieId"] == m, "rating"].mean()),
-        ("no fallback for unknown users", lambda t, u, m: t.loc[t["userId"] == u, "rating"].mean()),
+        ("the global mean", lambda t, u, m: t[RATING].mean()),
+        ("the movie mean", lambda t, u, m: t.loc[t[ITEM] == m, RATING].mean()),
+        ("no fallback for unknown users", lambda t, u, m: t.loc[t[USER] == u, RATING].mean()),
     ],
 )
 
