@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "MatrixFactorization": "cfcourse.factorization",
     "FoldedUser": "cfcourse.factorization",
+    "ImplicitFactorization": "cfcourse.implicit_feedback",
     "ColdStartWarning": "cfcourse.errors",
     "ColdStartError": "cfcourse.errors",
     "NotFittedError": "cfcourse.errors",

@@ -1,0 +1,134 @@
+"""Exercises of notebooks/11_implicit_feedback.ipynb: a negative sampler, EASE's weights, catalogue coverage.
+
+In the notebook::
+
+    from cfcourse.exercises import ____, ex11
+
+    def sample_negative(watched_row, rng):
+        return ____
+
+    ex11.q1.check(sample_negative)
+"""
+
+import numpy as np
+
+from cfcourse.exercises import Exercise, Incorrect, call, expect_close
+
+NOTEBOOK = "11_implicit_feedback.ipynb"
+
+
+def sample_negative(watched_row, rng):
+    unwatched = np.flatnonzero(np.asarray(watched_row) == 0)
+    return int(rng.choice(unwatched))
+
+
+def _check_sampler(answer):
+    row = np.array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1], dtype=float)
+    draws = [call(answer, row.copy(), np.random.default_rng(seed)) for seed in range(400)]
+    try:
+        draws = np.array([int(d) for d in draws])
+    except (TypeError, ValueError) as exc:
+        raise Incorrect(f"sample_negative should return one movie index (an int), got {draws[0]!r}") from exc
+    if ((draws < 0) | (draws >= len(row))).any():
+        raise Incorrect(f"the index {draws[(draws < 0) | (draws >= len(row))][0]} is not a movie of the row (0..9)")
+    watched = sorted({int(d) for d in draws if row[d] == 1})
+    if watched:
+        raise Incorrect(f"it sampled watched movies {watched}: a negative must be a movie the user has NOT watched "
+                        "(pick among the zeros of the row)")  # fmt: skip
+    unwatched = set(np.flatnonzero(row == 0).tolist())
+    if set(draws.tolist()) != unwatched:
+        raise Incorrect(f"in 400 draws it only ever returned {sorted(set(draws.tolist()))}; every unwatched movie "
+                        f"{sorted(unwatched)} should be possible (draw at random, with the rng given)")  # fmt: skip
+    return "only unwatched movies, each of them possible: a fair negative."
+
+
+q1 = Exercise(
+    "A negative sampler",
+    notebook=NOTEBOOK,
+    section="4. The course's model trained to rank",
+    task="Write `sample_negative(watched_row, rng)`: `watched_row` is one user's row of the watched matrix (0/1 "
+    "per movie), `rng` a `np.random.Generator`. Return the index of one movie the user has not watched, "
+    "drawn uniformly at random.",
+    reference=sample_negative,
+    kind="function",
+    checker=_check_sampler,
+    hint="`np.flatnonzero(watched_row == 0)` lists the unwatched movies; `rng.choice` picks one.",
+    mistakes=[
+        ("any movie", lambda row, rng: int(rng.integers(len(row)))),
+        ("a watched movie", lambda row, rng: int(rng.choice(np.flatnonzero(np.asarray(row) == 1)))),
+        ("always the first unwatched", lambda row, rng: int(np.flatnonzero(np.asarray(row) == 0)[0])),
+    ],
+)
+
+
+def ease_weights(X, reg):
+    P = np.linalg.inv(X.T @ X + reg * np.eye(X.shape[1]))
+    return np.eye(X.shape[1]) - P / np.diag(P)
+
+
+def _check_ease(answer):
+    X = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 1]], dtype=float)
+    reg = 2.0
+    P = np.linalg.inv(X.T @ X + reg * np.eye(4))
+    got = call(answer, X.copy(), reg)
+    expect_close(
+        got, ease_weights(X, reg), name="ease_weights(X, reg=2.0)",
+        hints=[
+            (np.linalg.solve(X.T @ X + reg * np.eye(4), X.T @ X),
+             "that is plain ridge regression, where each movie may explain itself: the diagonal must be 0 "
+             "(B = I - P / diag(P))"),
+            (np.eye(4) - P / np.diag(P)[:, None], "divide each COLUMN j by P[j, j] (P / np.diag(P)), not each row"),
+            (np.eye(4) - P, "divide each column of P by its diagonal entry, P / np.diag(P)"),
+        ],
+    )  # fmt: skip
+    return "B = I - P / diag(P): a ridge regression of each movie on the others, zero diagonal."
+
+
+q2 = Exercise(
+    "EASE's weights",
+    notebook=NOTEBOOK,
+    section="3. Neighbours and EASE",
+    task="Write `ease_weights(X, reg)`: `X` is a watched matrix (users x movies, 0/1). Return EASE's "
+    "movies x movies weights `B` with a zero diagonal, from `P = (X^T X + reg I)^-1`.",
+    reference=ease_weights,
+    kind="function",
+    checker=_check_ease,
+    hint="`P = np.linalg.inv(X.T @ X + reg * np.eye(n))`, then `np.eye(n) - P / np.diag(P)`.",
+    mistakes=[
+        ("no zero diagonal", lambda X, reg: np.linalg.solve(X.T @ X + reg * np.eye(X.shape[1]), X.T @ X)),
+        ("rows divided", lambda X, reg: (lambda P: np.eye(len(P)) - P / np.diag(P)[:, None])(
+            np.linalg.inv(X.T @ X + reg * np.eye(X.shape[1])))),
+    ],
+)
+
+
+def coverage(lists, n_items):
+    return len({movie for movies in lists.values() for movie in movies}) / n_items
+
+
+def _check_coverage(answer):
+    lists = {1: [10, 20, 30], 2: [20, 30, 40], 3: [10, 40, 50]}
+    expect_close(
+        call(answer, {u: list(m) for u, m in lists.items()}, 20), 0.25, name="coverage(lists, n_items=20)",
+        hints=[(9 / 20, "a movie recommended to several users counts once: use a set of the movies"),
+               (5, "that is the number of distinct movies; divide by n_items"),
+               (5 / 9, "divide by the size of the catalogue (n_items), not by the number of slots in the lists")],
+    )  # fmt: skip
+    return "distinct recommended movies over the catalogue: how much of it the lists ever show."
+
+
+q3 = Exercise(
+    "Catalogue coverage",
+    notebook=NOTEBOOK,
+    section="5. Honest evaluation",
+    task="Write `coverage(lists, n_items)`: `lists` maps each user to their list of recommended movie ids. "
+    "Return the share of the `n_items` movies of the catalogue that appear in at least one list.",
+    reference=coverage,
+    kind="function",
+    checker=_check_coverage,
+    hint="Put every recommended movie into one `set`, then divide its size by `n_items`.",
+    mistakes=[
+        ("counts repeats", lambda lists, n: sum(len(m) for m in lists.values()) / n),
+        ("forgot to divide", lambda lists, n: len({x for m in lists.values() for x in m})),
+    ],
+)
