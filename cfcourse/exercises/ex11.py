@@ -12,7 +12,7 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close
+from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, call
 
 NOTEBOOK = "11_implicit_feedback.ipynb"
 
@@ -22,7 +22,24 @@ def sample_negative(watched_row, rng):
     return int(rng.choice(unwatched))
 
 
+ANY_MOVIE = Mistake(
+    "any movie", lambda row, rng: int(rng.integers(len(row))),
+    "some draws are movies the user HAS watched: a negative must be a movie they have not watched "
+    "(pick among the zeros of the row)",
+)  # fmt: skip
+WATCHED = Mistake(
+    "a watched movie", lambda row, rng: int(rng.choice(np.flatnonzero(np.asarray(row) == 1))),
+    "every draw is a movie the user has watched: that is a positive; negatives are the zeros of the row",
+)  # fmt: skip
+FIRST_ONLY = Mistake(
+    "always the first unwatched", lambda row, rng: int(np.flatnonzero(np.asarray(row) == 0)[0]),
+    "it always returns the same movie: every unwatched movie should be possible (draw at random, with the rng given)",
+)  # fmt: skip
+
+
 def _check_sampler(answer):
+    # Hand-written: any fair sampler is right (rng.choice, rng.integers over the zeros, ...), so the
+    # draws are judged by what they may and must contain, not compared with the reference's draws.
     row = np.array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1], dtype=float)
     draws = [call(answer, row.copy(), np.random.default_rng(seed)) for seed in range(400)]
     try:
@@ -31,10 +48,13 @@ def _check_sampler(answer):
         raise Incorrect(f"sample_negative should return one movie index (an int), got {draws[0]!r}") from exc
     if ((draws < 0) | (draws >= len(row))).any():
         raise Incorrect(f"the index {draws[(draws < 0) | (draws >= len(row))][0]} is not a movie of the row (0..9)")
-    watched = sorted({int(d) for d in draws if row[d] == 1})
-    if watched:
-        raise Incorrect(f"it sampled watched movies {watched}: a negative must be a movie the user has NOT watched "
-                        "(pick among the zeros of the row)")  # fmt: skip
+    watched = row[draws] == 1
+    if watched.all():
+        raise Incorrect(WATCHED.says)
+    if watched.any():
+        raise Incorrect(f"{sorted({int(d) for d in draws[watched]})}: {ANY_MOVIE.says}")
+    if len(set(draws.tolist())) == 1:
+        raise Incorrect(FIRST_ONLY.says)
     unwatched = set(np.flatnonzero(row == 0).tolist())
     if set(draws.tolist()) != unwatched:
         raise Incorrect(f"in 400 draws it only ever returned {sorted(set(draws.tolist()))}; every unwatched movie "
@@ -53,11 +73,7 @@ q1 = Exercise(
     kind="function",
     checker=_check_sampler,
     hint="`np.flatnonzero(watched_row == 0)` lists the unwatched movies; `rng.choice` picks one.",
-    mistakes=[
-        ("any movie", lambda row, rng: int(rng.integers(len(row)))),
-        ("a watched movie", lambda row, rng: int(rng.choice(np.flatnonzero(np.asarray(row) == 1)))),
-        ("always the first unwatched", lambda row, rng: int(np.flatnonzero(np.asarray(row) == 0)[0])),
-    ],
+    mistakes=[ANY_MOVIE, WATCHED, FIRST_ONLY],
 )
 
 
@@ -66,23 +82,11 @@ def ease_weights(X, reg):
     return np.eye(X.shape[1]) - P / np.diag(P)
 
 
-def _check_ease(answer):
-    X = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 1]], dtype=float)
-    reg = 2.0
-    P = np.linalg.inv(X.T @ X + reg * np.eye(4))
-    got = call(answer, X.copy(), reg)
-    expect_close(
-        got, ease_weights(X, reg), name="ease_weights(X, reg=2.0)",
-        hints=[
-            (np.linalg.solve(X.T @ X + reg * np.eye(4), X.T @ X),
-             "that is plain ridge regression, where each movie may explain itself: the diagonal must be 0 "
-             "(B = I - P / diag(P))"),
-            (np.eye(4) - P / np.diag(P)[:, None], "divide each COLUMN j by P[j, j] (P / np.diag(P)), not each row"),
-            (np.eye(4) - P, "divide each column of P by its diagonal entry, P / np.diag(P)"),
-        ],
-    )  # fmt: skip
-    return "B = I - P / diag(P): a ridge regression of each movie on the others, zero diagonal."
+def _inverse(X, reg):
+    return np.linalg.inv(X.T @ X + reg * np.eye(X.shape[1]))
 
+
+X_SMALL = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 1]], dtype=float)
 
 q2 = Exercise(
     "EASE's weights",
@@ -92,30 +96,26 @@ q2 = Exercise(
     "movies x movies weights `B` with a zero diagonal, from `P = (X^T X + reg I)^-1`.",
     reference=ease_weights,
     kind="function",
-    checker=_check_ease,
     hint="`P = np.linalg.inv(X.T @ X + reg * np.eye(n))`, then `np.eye(n) - P / np.diag(P)`.",
+    cases=[Case("ease_weights(X, reg=2.0)", X_SMALL, 2.0), Case("ease_weights(X, reg=0.5)", X_SMALL, 0.5)],
+    praise="B = I - P / diag(P): a ridge regression of each movie on the others, zero diagonal.",
     mistakes=[
-        ("no zero diagonal", lambda X, reg: np.linalg.solve(X.T @ X + reg * np.eye(X.shape[1]), X.T @ X)),
-        ("rows divided", lambda X, reg: (lambda P: np.eye(len(P)) - P / np.diag(P)[:, None])(
-            np.linalg.inv(X.T @ X + reg * np.eye(X.shape[1])))),
+        Mistake("no zero diagonal", lambda X, reg: np.linalg.solve(X.T @ X + reg * np.eye(X.shape[1]), X.T @ X),
+                "that is plain ridge regression, where each movie may explain itself: the diagonal must be 0 "
+                "(B = I - P / diag(P))"),
+        Mistake("rows divided", lambda X, reg: np.eye(X.shape[1]) - _inverse(X, reg) / np.diag(_inverse(X, reg))[:, None],
+                "divide each COLUMN j by P[j, j] (P / np.diag(P)), not each row"),
+        Mistake("not divided", lambda X, reg: np.eye(X.shape[1]) - _inverse(X, reg),
+                "divide each column of P by its diagonal entry, P / np.diag(P)"),
     ],
-)
+)  # fmt: skip
 
 
 def coverage(lists, n_items):
     return len({movie for movies in lists.values() for movie in movies}) / n_items
 
 
-def _check_coverage(answer):
-    lists = {1: [10, 20, 30], 2: [20, 30, 40], 3: [10, 40, 50]}
-    expect_close(
-        call(answer, {u: list(m) for u, m in lists.items()}, 20), 0.25, name="coverage(lists, n_items=20)",
-        hints=[(9 / 20, "a movie recommended to several users counts once: use a set of the movies"),
-               (5, "that is the number of distinct movies; divide by n_items"),
-               (5 / 9, "divide by the size of the catalogue (n_items), not by the number of slots in the lists")],
-    )  # fmt: skip
-    return "distinct recommended movies over the catalogue: how much of it the lists ever show."
-
+LISTS = {1: [10, 20, 30], 2: [20, 30, 40], 3: [10, 40, 50]}
 
 q3 = Exercise(
     "Catalogue coverage",
@@ -125,10 +125,16 @@ q3 = Exercise(
     "Return the share of the `n_items` movies of the catalogue that appear in at least one list.",
     reference=coverage,
     kind="function",
-    checker=_check_coverage,
     hint="Put every recommended movie into one `set`, then divide its size by `n_items`.",
+    cases=[Case("coverage(lists, n_items=20)", LISTS, 20)],
+    praise="distinct recommended movies over the catalogue: how much of it the lists ever show.",
     mistakes=[
-        ("counts repeats", lambda lists, n: sum(len(m) for m in lists.values()) / n),
-        ("forgot to divide", lambda lists, n: len({x for m in lists.values() for x in m})),
+        Mistake("counts repeats", lambda lists, n: sum(len(m) for m in lists.values()) / n,
+                "a movie recommended to several users counts once: use a set of the movies"),
+        Mistake("forgot to divide", lambda lists, n: len({x for m in lists.values() for x in m}),
+                "that is the number of distinct movies; divide by n_items"),
+        Mistake("divided by the slots", lambda lists, n: len({x for m in lists.values() for x in m})
+                / sum(len(m) for m in lists.values()),
+                "divide by the size of the catalogue (n_items), not by the number of slots in the lists"),
     ],
-)
+)  # fmt: skip

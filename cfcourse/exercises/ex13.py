@@ -12,7 +12,7 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Exercise, Incorrect, call, expect_close
+from cfcourse.exercises import Case, Exercise, Mistake
 
 NOTEBOOK = "13_scaling_up_and_out.ipynb"
 
@@ -23,28 +23,14 @@ def solve_user(item_factors, ratings, reg):
     return np.linalg.solve(x.T @ x + reg * len(y) * np.eye(x.shape[1]), x.T @ y)
 
 
-def _check_solve(answer):
+def _solve_cases():
     rng = np.random.default_rng(13)
+    cases = []
     for n, k, reg in [(6, 3, 0.1), (4, 2, 0.5), (9, 3, 0.05)]:
         x = rng.normal(size=(n, k))
         y = rng.uniform(0.5, 5.0, size=n)
-        got = np.asarray(call(answer, x.copy(), y.copy(), reg), dtype=float)
-        if got.shape != (k,):
-            raise Incorrect(
-                f"solve_user with {n} rated movies and {k} factors should return the user's {k} factors, "
-                f"got shape {got.shape}: solve the k x k system (X^T X + ...), not the n x n one"
-            )
-        expect_close(
-            got,
-            solve_user(x, y, reg),
-            name=f"solve_user(X of shape {x.shape}, ratings, reg={reg})",
-            hints=[
-                (np.linalg.solve(x.T @ x, x.T @ y), "that is plain least squares: add reg * len(ratings) * I to X^T X"),
-                (np.linalg.solve(x.T @ x + reg * np.eye(k), x.T @ y),
-                 "the penalty is reg per rating: reg * len(ratings) * I, as Spark's regParam"),
-            ],
-        )  # fmt: skip
-    return "(X^T X + reg * n * I) w = X^T y: the user's exact best row with the movies held fixed."
+        cases.append(Case(f"solve_user(X of shape {x.shape}, ratings, reg={reg})", x, y, reg))
+    return cases
 
 
 q1 = Exercise(
@@ -56,32 +42,21 @@ q1 = Exercise(
     "`|ratings - item_factors @ w|^2 + reg * n * |w|^2`.",
     reference=solve_user,
     kind="function",
-    checker=_check_solve,
     hint="`np.linalg.solve(X.T @ X + reg * len(ratings) * np.eye(k), X.T @ ratings)`.",
+    cases=_solve_cases(),
+    praise="(X^T X + reg * n * I) w = X^T y: the user's exact best row with the movies held fixed.",
     mistakes=[
-        ("no penalty", lambda x, y, reg: np.linalg.lstsq(np.asarray(x), np.asarray(y), rcond=None)[0]),
-        ("penalty not scaled by n", lambda x, y, reg: np.linalg.solve(x.T @ x + reg * np.eye(x.shape[1]), x.T @ y)),
+        Mistake("no penalty", lambda x, y, reg: np.linalg.lstsq(np.asarray(x), np.asarray(y), rcond=None)[0],
+                "that is plain least squares: add reg * len(ratings) * I to X^T X"),
+        Mistake("penalty not scaled by n",
+                lambda x, y, reg: np.linalg.solve(x.T @ x + reg * np.eye(x.shape[1]), x.T @ y),
+                "the penalty is reg per rating: reg * len(ratings) * I, as Spark's regParam"),
     ],
-)
+)  # fmt: skip
 
 
 def rows_touched(user_idx, item_idx):
     return len(np.unique(user_idx)) + len(np.unique(item_idx))
-
-
-def _check_rows(answer):
-    for users, items in [([0, 3, 3, 7], [5, 5, 5, 1]), ([2, 2, 2], [0, 1, 2]), ([1, 4, 9, 4, 1], [8, 6, 8, 6, 3])]:
-        expect_close(
-            call(answer, np.array(users), np.array(items)),
-            rows_touched(users, items),
-            name=f"rows_touched({users}, {items})",
-            hints=[
-                (len(users) + len(items), "a user or movie that appears twice in a batch is still one row: count distinct ids"),
-                (len(np.unique(users)), "the movies' rows are updated too: add the distinct movies"),
-                (len(np.unique(users + items)), "users and movies live in different tables: count them separately"),
-            ],
-        )  # fmt: skip
-    return "distinct users plus distinct movies: the rows fit_fast gathers, updates and writes back."
 
 
 q2 = Exercise(
@@ -92,10 +67,16 @@ q2 = Exercise(
     "many table rows (user rows plus movie rows) a row-sparse step updates.",
     reference=rows_touched,
     kind="function",
-    checker=_check_rows,
     hint="`len(np.unique(user_idx)) + len(np.unique(item_idx))`.",
+    cases=[Case(f"rows_touched({u}, {i})", np.array(u), np.array(i))
+           for u, i in [([0, 3, 3, 7], [5, 5, 5, 1]), ([2, 2, 2], [0, 1, 2]), ([1, 4, 9, 4, 1], [8, 6, 8, 6, 3])]],
+    praise="distinct users plus distinct movies: the rows fit_fast gathers, updates and writes back.",
     mistakes=[
-        ("duplicates counted", lambda u, i: len(u) + len(i)),
-        ("users only", lambda u, i: len(np.unique(u))),
+        Mistake("duplicates counted", lambda u, i: len(u) + len(i),
+                "a user or movie that appears twice in a batch is still one row: count distinct ids"),
+        Mistake("users only", lambda u, i: len(np.unique(u)),
+                "the movies' rows are updated too: add the distinct movies"),
+        Mistake("one table", lambda u, i: len(np.unique(np.concatenate([u, i]))),
+                "users and movies live in different tables: count them separately"),
     ],
-)
+)  # fmt: skip
