@@ -18,6 +18,7 @@ site in place.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -41,10 +42,19 @@ def toc(files: list[str]) -> dict:
     return {"format": "jb-book", "root": stems[0], "chapters": [{"file": s} for s in stems[1:]]}
 
 
+# A link to a heading in another notebook: JupyterLab's anchor keeps the heading's case
+# (``00_index.ipynb#Notation``), MyST's slug is lower case (``#notation``).
+HEADING_LINK = re.compile(r"(\.ipynb#)([A-Za-z0-9_-]+)\)")
+
+
 def site_notebook(path: Path):
-    """A notebook as the site shows it: its stored outputs, without the generated navigation and Colab cells."""
+    """A notebook as the site shows it: its stored outputs, without the generated navigation and Colab cells,
+    and with links to headings spelled as the site's anchors."""
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if not {NAV_TAG, COLAB_TAG} & set(c.metadata.get("tags", []))]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = HEADING_LINK.sub(lambda m: f"{m.group(1)}{m.group(2).lower()})", cell.source)
     return nb
 
 

@@ -203,6 +203,7 @@ class Schedule:
     name: str
     days: list[tuple[str, str, list]]  # (day title, start "HH:MM", items)
     end: str  # latest finish, "HH:MM"
+    after: tuple[str, ...] = ()  # notebooks left for learners to take on their own after the workshop
 
 
 SETUP = Block("Arrival and setup buffer: helpers fix installs (`./course lab`, the index notebook's setup check)", 30)
@@ -234,6 +235,7 @@ SCHEDULES = [
                              Teach("10", cut=True),
                              Block("Wrap-up: fold yourself in (notebook 10, section 4), feedback form", 15)])],
         "17:00",
+        after=("11", "12", "13"),
     ),
 ]  # fmt: skip
 
@@ -281,6 +283,11 @@ def schedule_markdown(schedule: Schedule, notebooks: list[Notebook]) -> str:
         out += [f"| {start} | {what} | {minutes or ''} | {detail} |" for start, what, minutes, detail in rows]
         verdict = f"{slack} min to spare before {schedule.end}" if slack >= 0 else f"**{-slack} min over {schedule.end}**"
         out += ["", f"Ends {rows[-1][0]}: {verdict}.", ""]
+    by_number = {nb.number: nb for nb in notebooks}
+    later = [f"**{by_number[n].label}**" for n in schedule.after if n in by_number]
+    if later:
+        out += [f"After the workshop, on their own (the room has no time left for them; say so in the wrap-up): "
+                f"{', '.join(later)}.", ""]
     return "\n".join(out).rstrip()
 
 
