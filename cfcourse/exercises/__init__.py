@@ -60,6 +60,7 @@ import numpy as np
 __all__ = [
     "____", "Placeholder", "Exercise", "Mistake", "Case", "CheckResult", "Hint", "Solution", "Incorrect",
     "NotAttempted", "is_placeholder", "judge", "call", "expect_type", "expect_shape", "expect_close", "all_exercises",
+    "checkpoint",
 ]  # fmt: skip
 
 
@@ -564,6 +565,9 @@ class Exercise:
         Only for an exercise the generic checker cannot express (a rule, not a value):
         ``checker(answer)`` raises :class:`Incorrect` for a wrong answer and may return what
         "Correct:" says. It takes its reasons from the ``mistakes`` records.
+    accepts : str, optional
+        For a checker that accepts more than the reference (a rule), which answers it accepts, in
+        words: the helper sheet and docs/solutions.md show it beside the reference.
     """
 
     def __init__(
@@ -585,6 +589,7 @@ class Exercise:
         rtol: float = 1e-5,
         atol: float = 1e-8,
         checker: Callable[[Any], str | None] | None = None,
+        accepts: str | None = None,
     ) -> None:
         if kind not in ("value", "function"):
             raise ValueError(f'kind must be "value" or "function", got {kind!r}.')
@@ -605,6 +610,7 @@ class Exercise:
         self.rtol, self.atol = rtol, atol
         self.checker = checker or self._generic_check
         self.generic = checker is None
+        self.accepts = accepts
         self.key: str | None = None  # "ex00.q1", set by all_exercises()
 
     def __repr__(self) -> str:
@@ -652,6 +658,20 @@ class Exercise:
         if self.kind == "value":
             code += f"\n\nanswer = {self.reference.__name__}()"
         return Solution(code)
+
+
+CHECKPOINT = (
+    "**Checkpoint:** green sticky note up when `{key}.check(...)` says Correct; red sticky note up if you are "
+    "stuck (try `{key}.hint()` while a helper comes over)."
+)
+"""The sticky-note line a workshop room reads after every exercise (``./course nav`` writes it in the notebooks)."""
+
+
+def checkpoint(key: str) -> str:
+    """The sticky-note checkpoint line (markdown) that follows exercise ``key`` ("ex05.q1") in its notebook."""
+    if not re.fullmatch(r"ex\d\d\.q\d+", key):
+        raise ValueError(f"an exercise key looks like 'ex05.q1', got {key!r}")
+    return CHECKPOINT.format(key=key)
 
 
 def all_exercises() -> list[Exercise]:

@@ -1,13 +1,13 @@
-"""Exercises of notebooks/04_masked_loss.ipynb: the masked loss, dense and long.
+"""Exercises of notebooks/04_masked_loss.ipynb: the masked loss user by user, and on the long table.
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex04
 
-    def masked_mse(predictions, ratings, mask):
+    def per_user_mse(predictions, ratings, mask):
         return ____
 
-    ex04.q1.check(masked_mse)
+    ex04.q1.check(per_user_mse)
 """
 
 import numpy as np
@@ -16,48 +16,54 @@ from cfcourse.exercises import Case, Exercise, Mistake
 
 NOTEBOOK = "04_masked_loss.ipynb"
 
-# 2 users x 3 movies; 4 observed ratings. Squared errors on the observed cells: 1, 4, 0.25, 1.
-_PREDICTIONS = np.array([[4.0, 1.0, 2.0], [3.0, 0.5, 4.5]])
-_RATINGS = np.array([[5.0, 0.0, 4.0], [0.0, 0.0, 3.5]])
-_MASK = np.array([[1, 0, 1], [0, 0, 1]])
-# The same table with one more observed cell and a held-out rating: the cell (1, 0) holds 2.0
-# but the mask hides it (say it belongs to the validation part), so it must not count.
-_RATINGS_HELD_OUT = np.array([[5.0, 0.0, 4.0], [2.0, 3.0, 3.5]])
-_MASK_HELD_OUT = np.array([[1, 0, 1], [0, 1, 1]])
+# 3 users x 4 movies (not square: a per-movie answer has another shape); every user and every movie has
+# at least one observed rating, and each user a different number of them (2, 1, 3).
+_PREDICTIONS = np.array([[4.0, 1.0, 2.0, 3.0], [3.0, 0.5, 4.5, 2.0], [2.0, 2.5, 3.0, 1.0]])
+_RATINGS = np.array([[5.0, 0.0, 4.0, 0.0], [0.0, 0.0, 3.5, 0.0], [1.0, 4.0, 0.0, 2.0]])
+_MASK = np.array([[1, 0, 1, 0], [0, 0, 1, 0], [1, 1, 0, 1]])
+# The same table with a held-out rating: the cell (1, 3) holds 4.0 but the mask hides it (say it belongs to
+# the validation part), so it must not count.
+_RATINGS_HELD_OUT = np.array([[5.0, 0.0, 4.0, 0.0], [0.0, 0.0, 3.5, 4.0], [1.0, 4.0, 0.0, 2.0]])
 
 
-def masked_mse(predictions, ratings, mask):
+def per_user_mse(predictions, ratings, mask):
     squared_errors = mask * (predictions - ratings) ** 2
-    return squared_errors.sum() / mask.sum()
+    return squared_errors.sum(axis=1) / mask.sum(axis=1)
 
 
 q1 = Exercise(
-    "The masked loss",
+    "The masked loss, user by user",
     notebook=NOTEBOOK,
     section="3. Masking: only the ratings we have",
-    task="Write `masked_mse(predictions, ratings, mask)`: the mean squared error over the cells where "
-    "`mask` is 1, ignoring every other cell.",
-    reference=masked_mse,
+    task="Write `per_user_mse(predictions, ratings, mask)`: the masked mean squared error of each user "
+    "separately, one number per user (shape `(n_users,)`), each the mean over that user's own observed "
+    "ratings. Then try it on the toy world: which user do the random guesses serve worst?",
+    reference=per_user_mse,
     kind="function",
-    hint="Multiply the squared errors by the mask, add them up, and divide by the number of observed "
-    "cells, `mask.sum()`.",
+    hint="The masked loss of section 3 adds up the observed cells of the whole table and divides by their "
+    "number. For one number per user, add up and count along each row instead.",
     cases=[
-        Case("masked_mse(predictions, ratings, mask)", _PREDICTIONS, _RATINGS, _MASK),
-        Case("masked_mse with a held-out rating", _PREDICTIONS, _RATINGS_HELD_OUT, _MASK_HELD_OUT),
+        Case("per_user_mse(predictions, ratings, mask)", _PREDICTIONS, _RATINGS, _MASK),
+        Case("per_user_mse with a held-out rating", _PREDICTIONS, _RATINGS_HELD_OUT, _MASK),
     ],
-    praise="the mask picks the observed cells, and the mean divides by their number N.",
+    praise="each row's squared errors, masked, summed along the row and divided by that row's own count.",
     mistakes=[
-        Mistake("mask forgotten", lambda p, r, m: ((p - r) ** 2).mean(),
-                "that averages over every cell, so each unwatched 0 counts as a rating of zero stars: "
+        Mistake("mask forgotten", lambda p, r, m: ((p - r) ** 2).mean(axis=1),
+                "that averages over every cell of the row, so each unwatched 0 counts as a rating of zero stars: "
                 "multiply by the mask"),
-        Mistake("divides by all cells", lambda p, r, m: (m * (p - r) ** 2).sum() / m.size,
-                "the unwatched cells are left out of the sum but still counted in the division: divide by "
-                "N = mask.sum(), the number of observed ratings"),
-        Mistake("sums instead of mean", lambda p, r, m: (m * (p - r) ** 2).sum(),
-                "that is the sum of the squared errors; the loss is their mean, so divide by N = mask.sum()"),
-        Mistake("absolute errors", lambda p, r, m: (m * np.abs(p - r)).sum() / m.sum(),
-                "square the errors, do not take their absolute value"),
-        Mistake("mask inferred from zeros", lambda p, r, m: ((p - r) ** 2)[r > 0].mean(),
+        Mistake("divides by the row length", lambda p, r, m: (m * (p - r) ** 2).sum(axis=1) / m.shape[1],
+                "the unwatched cells are left out of the sum but still counted in the division: divide by the "
+                "number of ratings in each row, mask.sum(axis=1)"),
+        Mistake("divides by every observed rating", lambda p, r, m: (m * (p - r) ** 2).sum(axis=1) / m.sum(),
+                "each user's sum is divided by the number of ratings in the whole table; a user's mean divides by "
+                "that user's own count, mask.sum(axis=1)"),
+        Mistake("one number for the table", lambda p, r, m: (m * (p - r) ** 2).sum() / m.sum(),
+                "that is the masked loss of the whole table; the question asks for one number per user (sum "
+                "along each row)"),
+        Mistake("per movie, not per user", lambda p, r, m: (m * (p - r) ** 2).sum(axis=0) / m.sum(axis=0),
+                "that is one number per movie (down the columns, axis=0); a user is a row: sum along axis=1"),
+        Mistake("mask inferred from zeros",
+                lambda p, r, m: np.array([((p[i] - r[i]) ** 2)[r[i] > 0].mean() for i in range(len(r))]),
                 "the mask is explicit: a cell can hold a rating and still be hidden (a held-out rating), "
                 "so use `mask`, not `ratings > 0`"),
     ],

@@ -1,13 +1,13 @@
-"""Exercises of notebooks/05_gradient_descent.ipynb: a gradient by hand, and one step downhill.
+"""Exercises of notebooks/05_gradient_descent.ipynb: a gradient with a penalty, derived by hand, and one step downhill.
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex05
 
-    def grad_item_factors(user_factors, item_factors, ratings, mask):
+    def penalised_grad_item_factors(user_factors, item_factors, ratings, mask, wd):
         return ____
 
-    ex05.q1.check(grad_item_factors)
+    ex05.q1.check(penalised_grad_item_factors)
 """
 
 import numpy as np
@@ -29,49 +29,55 @@ def _world(n_users, n_items, n_factors, seed):
     return user_factors, item_factors, ratings, mask.astype(int)
 
 
-def grad_item_factors(user_factors, item_factors, ratings, mask):
+def _grad_item(u, m, r, k):
+    """The masked loss's gradient in item_factors, the matrix form of section 2."""
+    return 2 / k.sum() * (k * (u @ m.T - r)).T @ u
+
+
+def penalised_grad_item_factors(user_factors, item_factors, ratings, mask, wd):
     errors = mask * (user_factors @ item_factors.T - ratings)
-    return 2 / mask.sum() * errors.T @ user_factors
+    return 2 / mask.sum() * errors.T @ user_factors + 2 * wd * item_factors
 
 
 _WORLDS = [_world(4, 4, 2, 4), _world(3, 5, 2, 1)]  # 9 of 16 and 10 of 15 cells observed
-"""Square first (4 users, 4 movies), so a missing transpose gives wrong numbers rather than a shape error.
-Neither world has exactly half its cells observed: then 1/N would equal 2/cells, and leaving out the 2
-would look like dividing by every cell (issue 12)."""
+"""Square first (4 users, 4 movies), so a penalty on the wrong matrix gives wrong numbers rather than a shape
+error; the second world is not square."""
+_WDS = [0.3, 0.05]
 
 
 q1 = Exercise(
-    "The gradient of the movie factors",
+    "The gradient with a penalty",
     notebook=NOTEBOOK,
     section="2. The gradient, derived by hand",
-    task="Write `grad_item_factors(user_factors, item_factors, ratings, mask)`: the gradient of the "
-    "masked loss with respect to `item_factors`, in matrix form (no loops).",
-    reference=grad_item_factors,
+    task="Training on MovieLens (section 7) adds a penalty that keeps the factors small. Take the simplest "
+    "one: `L = masked MSE + wd * (the sum of the squares of every entry of item_factors)` (and the same for "
+    "user_factors). Write `penalised_grad_item_factors(user_factors, item_factors, ratings, mask, wd)`: the "
+    "gradient of this `L` with respect to `item_factors`. The masked-MSE part is the matrix form derived above; "
+    "the penalty part is new: derive it the way section 2 starts, with the slope of one number.",
+    reference=penalised_grad_item_factors,
     kind="function",
-    hint="With `errors = mask * (predictions - ratings)` it is `2 / N` times the errors, transposed, "
-    "times `user_factors`.",
-    cases=[Case("grad_item_factors(...)", *world) for world in _WORLDS],
-    praise="each movie's gradient adds up, over the users who rated it, the error times the user's vector.",
+    hint="A sum of terms has as slope the sum of their slopes. Each entry `w` of `item_factors` appears in the "
+    "penalty once, as `wd * w**2`: what is the slope of that in `w`? Collect the slopes in a matrix of the "
+    "shape of `item_factors`.",
+    cases=[Case(f"penalised_grad_item_factors(..., wd={wd})", *world, wd) for world, wd in zip(_WORLDS, _WDS)],
+    praise="the masked-MSE gradient plus 2 * wd * item_factors: the slope of wd * w**2 is 2 * wd * w, entry by entry.",
     mistakes=[
-        Mistake("missing transpose", lambda u, m, r, k: 2 / k.sum() * (k * (u @ m.T - r)) @ u,
-                "the errors have one row per user; a movie's gradient collects over users, so transpose them"),
-        Mistake("forgot the mask", lambda u, m, r, k: 2 / k.sum() * (u @ m.T - r).T @ u,
-                "the mask is missing: the unwatched cells must add nothing to the gradient"),
-        Mistake("forgot the factor 2/N", lambda u, m, r, k: (k * (u @ m.T - r)).T @ u,
-                "the factor 2/N is missing: the 2 comes from the square, the N from the mean over the "
-                "observed ratings"),
-        Mistake("forgot the 2", lambda u, m, r, k: 1 / k.sum() * (k * (u @ m.T - r)).T @ u,
-                "the factor 2 is missing: the derivative of error**2 is 2 * error"),
-        Mistake("forgot the 1/N", lambda u, m, r, k: 2 * (k * (u @ m.T - r)).T @ u,
-                "the 1/N is missing: the loss is a mean over the N = mask.sum() observed ratings, and so is "
-                "its gradient"),
-        Mistake("divided by all cells", lambda u, m, r, k: 2 / k.size * (k * (u @ m.T - r)).T @ u,
-                "N is the number of observed ratings, mask.sum(), not the number of cells"),
-        Mistake("rating minus prediction", lambda u, m, r, k: 2 / k.sum() * (k * (r - u @ m.T)).T @ u,
-                "the sign is flipped: the error is prediction minus rating"),
-        Mistake("the gradient of user_factors", lambda u, m, r, k: 2 / k.sum() * (k * (u @ m.T - r)) @ m,
-                "that is the gradient of user_factors (one row per user); the gradient of item_factors has "
-                "one row per movie: transpose the errors and multiply by user_factors"),
+        Mistake("forgot the penalty", lambda u, m, r, k, wd: _grad_item(u, m, r, k),
+                "that is the gradient of the masked MSE alone: the penalty adds its own slope"),
+        Mistake("penalty slope without the 2", lambda u, m, r, k, wd: _grad_item(u, m, r, k) + wd * m,
+                "the slope of wd * w**2 is 2 * wd * w: the power rule brings down the 2"),
+        Mistake("the penalty, not its slope", lambda u, m, r, k, wd: _grad_item(u, m, r, k) + wd * m**2,
+                "wd * item_factors**2 is the penalty itself; its slope in each entry w is 2 * wd * w"),
+        Mistake("penalty divided by N", lambda u, m, r, k, wd: _grad_item(u, m, r, k) + 2 * wd / k.sum() * m,
+                "the penalty is not part of the mean over the ratings, so its slope has no 1/N: 2 * wd * item_factors"),
+        Mistake("penalty slope subtracted", lambda u, m, r, k, wd: _grad_item(u, m, r, k) - 2 * wd * m,
+                "the penalty grows as the factors grow, so its slope points the same way as the factors: add "
+                "2 * wd * item_factors"),
+        Mistake("penalty on the user factors", lambda u, m, r, k, wd: _grad_item(u, m, r, k) + 2 * wd * u,
+                "the slope in item_factors comes from the penalty on item_factors: 2 * wd * item_factors, one row "
+                "per movie"),
+        Mistake("only the penalty", lambda u, m, r, k, wd: 2 * wd * m,
+                "that is only the penalty's slope: add the gradient of the masked MSE, (2/N) E^T W_u"),
     ],
 )  # fmt: skip
 

@@ -1,13 +1,13 @@
-"""Exercises of notebooks/08_training.ipynb: MAE, a user-mean baseline, reading a validation curve.
+"""Exercises of notebooks/08_training.ipynb: where the misses are, a user-mean baseline, reading a validation curve.
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex08
 
-    def mae(predictions, ratings):
+    def mae_per_star(predictions, ratings):
         return ____
 
-    ex08.q1.check(mae)
+    ex08.q1.check(mae_per_star)
 """
 
 import numpy as np
@@ -19,32 +19,47 @@ from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
 NOTEBOOK = "08_training.ipynb"
 
 
-def mae(predictions, ratings):
-    return np.mean(np.abs(predictions - ratings))
+# Nine validation ratings and a model's predictions: the middle of the scale is predicted well, the ends
+# badly (as on MovieLens). Three distinct ratings with 3, 4 and 2 entries, so "the sum" and "the mean" differ.
+PREDICTIONS = np.array([2.5, 3.0, 2.0, 3.5, 3.0, 2.5, 3.8, 4.0, 4.5])
+RATINGS = np.array([1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 5.0, 5.0])
+
+
+def mae_per_star(predictions, ratings):
+    errors = pd.Series(np.abs(predictions - ratings))
+    return errors.groupby(ratings).mean()
 
 
 q1 = Exercise(
-    "Mean absolute error",
+    "Where does the model miss?",
     notebook=NOTEBOOK,
     section="2. RMSE and MAE",
-    task="Write `mae(predictions, ratings)` with numpy: the mean absolute error of two arrays of the same shape.",
-    reference=mae,
+    task="One MAE hides where the misses are. Write `mae_per_star(predictions, ratings)` (two numpy arrays of "
+    "the same shape): the MAE of the ratings of each star value separately, as a pandas Series indexed by the "
+    "star value, lowest first. Try it on `ex08.PREDICTIONS` and `ex08.RATINGS`, then on the global mean's "
+    "predictions above: which ratings does a model that predicts the middle miss most?",
+    reference=mae_per_star,
     kind="function",
-    hint="Take the errors `predictions - ratings`, their absolute values (`np.abs`), then the mean.",
-    cases=[Case("mae(predictions, ratings)", np.array([3.5, 4.0, 2.0, 5.0, 1.5]), np.array([4.0, 4.0, 3.5, 3.0, 1.0]))],
-    praise="the mean of the absolute errors, in stars; every error counts in proportion to its size.",
+    hint="Put the absolute errors in a pandas Series and group them by the rating each one belongs to.",
+    cases=[Case("mae_per_star(ex08.PREDICTIONS, ex08.RATINGS)", PREDICTIONS, RATINGS),
+           Case("mae_per_star on two star values", np.array([4.0, 4.5, 2.0]), np.array([5.0, 5.0, 2.0]))],
+    praise="the absolute errors grouped by the true rating: the ends of the scale are where a model that "
+    "hedges towards the middle misses most.",
     mistakes=[
-        Mistake("forgot the absolute value", lambda p, r: np.mean(p - r),
-                "the absolute value is missing: errors of opposite signs cancel out, so a model that is wrong "
-                "both ways would look perfect"),
-        Mistake("squared the errors", lambda p, r: np.mean((p - r) ** 2),
-                "that is the mean squared error; MAE averages the absolute errors, in stars"),
-        Mistake("RMSE instead", lambda p, r: np.sqrt(np.mean((p - r) ** 2)),
-                "that is the RMSE; MAE averages the absolute errors, without squaring"),
-        Mistake("sum, not mean", lambda p, r: np.sum(np.abs(p - r)),
-                "that is the sum of the absolute errors: divide by their number"),
+        Mistake("signed errors", lambda p, r: pd.Series(p - r).groupby(r).mean(),
+                "those are the mean signed errors: misses above and below cancel out; take the absolute value first"),
+        Mistake("squared errors", lambda p, r: pd.Series((p - r) ** 2).groupby(r).mean(),
+                "those are mean squared errors per star value; the MAE averages the absolute errors"),
+        Mistake("RMSE per star", lambda p, r: np.sqrt(pd.Series((p - r) ** 2).groupby(r).mean()),
+                "that is the RMSE per star value; the MAE averages the absolute errors, without squaring"),
+        Mistake("sum, not mean", lambda p, r: pd.Series(np.abs(p - r)).groupby(r).sum(),
+                "those are the sums of the absolute errors per star value: divide by how many ratings each has"),
+        Mistake("grouped by the prediction", lambda p, r: pd.Series(np.abs(p - r)).groupby(p).mean(),
+                "that groups the errors by the predicted value; group them by the true rating"),
+        Mistake("one MAE for everything", lambda p, r: np.mean(np.abs(p - r)),
+                "that is the MAE of all the ratings together: one number per star value is asked for"),
     ],
-)
+)  # fmt: skip
 
 
 TRAIN = pd.DataFrame({
