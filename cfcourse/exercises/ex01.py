@@ -39,7 +39,7 @@ q1 = Exercise(
     "that hold a rating.",
     reference=table_density,
     kind="function",
-    hint="`table != 0` marks the filled cells; `.sum()` counts them and `table.size` counts all cells.",
+    hint="A filled cell is one that is not 0. How many are there, and how many cells does the table have in all?",
     cases=[Case("table_density(table) on a 3 x 4 table with 5 ratings", _TABLE)],
     praise="5 of the 12 cells hold a rating: the table is 42% filled.",
     mistakes=[
@@ -68,7 +68,8 @@ q2 = Exercise(
     "a . b / (|a| |b|).",
     reference=cosine,
     kind="function",
-    hint="`a @ b` is the dot product and `np.linalg.norm(a)` the length of `a`.",
+    hint="Section 7's formula, piece by piece: which numpy operation gives the dot product of two vectors, "
+    "and which gives the length of one?",
     cases=[
         Case("cosine([4, 0, 3], [2, 5, 0])", np.array([4.0, 0.0, 3.0]), np.array([2.0, 5.0, 0.0])),
         Case("cosine(a, 3 * a)", np.array([4.0, 0.0, 3.0]), np.array([12.0, 0.0, 9.0])),

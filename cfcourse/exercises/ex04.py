@@ -83,7 +83,8 @@ q2 = Exercise(
     "of the predicted table over these rows.",
     reference=long_mse,
     kind="function",
-    hint="`predictions[user_idx, item_idx]` picks the predicted cell of every row at once.",
+    hint="Row `r` needs one predicted cell, in row `user_idx[r]` and column `item_idx[r]`. numpy picks all of "
+    "them at once when you index the table with both arrays together.",
     cases=[
         Case("long_mse(predictions, user_idx, item_idx, ratings)", np.array([[4.0, 1.0, 2.0], [3.0, 0.5, 4.5]]),
              np.array([0, 0, 1, 1]), np.array([0, 2, 1, 2]), np.array([5.0, 4.0, 3.0, 3.5])),

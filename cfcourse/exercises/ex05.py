@@ -132,6 +132,7 @@ q2 = Exercise(
     reference=descent_step,
     kind="function",
     checker=_check_descent_step,
-    hint="`loss, grad_user, grad_item = dot_gradients(...)`; each parameter moves by `- lr * gradient`.",
+    hint="`dot_gradients` gives the two gradients. Which way must each matrix move to make the loss smaller, "
+    "and how far?",
     mistakes=DESCENT_MISTAKES,
 )

@@ -122,7 +122,7 @@ q2 = Exercise(
     "Answer with a pair `(low, high)`, and be ready to say why, with the argument of this section.",
     reference=range_for_ten_stars,
     checker=_check_range,
-    accepts=f"any (low, high) reaching less than {MARGIN} beyond each end of 1 to 10, with room at both ends: "
+    accepts=f"any (low, high) with room beyond both ends of 1 to 10, at most {MARGIN} beyond each: "
     "(0.5, 10.5), (0, 11), (0.5, 11)...",
     hint="Which ratings could a model with `y_range = (1, 10)` never predict? How much room does (0, 5.5) leave "
     "around MovieLens's 0.5 to 5 stars?",

@@ -41,7 +41,8 @@ q1 = Exercise(
     "Return the predicted rating of the full model.",
     reference=predict_one,
     kind="function",
-    hint="First the score `x = u @ m + b_u + b_m`, then `low + (high - low) * sigmoid(x)`.",
+    hint="Two steps: the score inside the sigmoid (which terms go in it?), then squash the score into "
+    "`y_range` as in notebook 06.",
     cases=[Case(f"predict_one(u, m, {b_u}, {b_m}, ({low:g}, {high:g}))", _U, _M, b_u, b_m, (low, high))
            for b_u, b_m, (low, high) in [(0.4, -0.9, (1.0, 5.0)), (-0.6, 1.2, (0.0, 5.5))]],
     praise="dot product, plus both biases, then the scaled sigmoid: the course's full equation.",

@@ -87,8 +87,8 @@ q2 = Exercise(
     cases=[Case(f"user_mean_prediction(train, user_id={u}, movie_id={m})", TRAIN, u, m) for u, m in [(2, 10), (1, 30), (3, 10)]]
     + [Case("the prediction for the unknown user 99", TRAIN, 99, 10)],
     praise="each user's own average, and the global mean for a user the training data never saw.",
-    hint=f"Select the user's rows with `train[{USER!r}] == user_id`, average their `{RATING}`; if there are "
-    f"none, use `train[{RATING!r}].mean()`.",
+    hint="Which rows of `train` belong to this user, and what is their mean rating? And what is the best guess "
+    "for a user with no rows at all?",
     mistakes=[
         Mistake("the global mean", lambda t, u, m: t[RATING].mean(),
                 "that is the global mean of all ratings; the user-mean baseline averages only this user's ratings"),

@@ -29,7 +29,7 @@ q1 = Exercise(
     "of the angle between them.",
     reference=cosine_similarity,
     kind="function",
-    hint="`a @ b` divided by the product of the two lengths, `np.linalg.norm(a) * np.linalg.norm(b)`.",
+    hint="The same cosine as between two users' rows in notebook 01, now between two movie vectors.",
     cases=[
         Case(f"cosine_similarity({a.tolist()}, {b.tolist()})", a, b)
         for a, b in [

@@ -1,13 +1,13 @@
-"""Exercises of notebooks/10_recommending.ipynb: a new ranking metric, and a top-N list for two people.
+"""Exercises of notebooks/10_recommending.ipynb: a top-N list for two people, and a new ranking metric.
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex10
 
-    def reciprocal_rank_at_k(recommended, relevant, k):
+    def top_n_for_two(scores_a, scores_b, seen_a, seen_b, n):
         return ____
 
-    ex10.q1.check(reciprocal_rank_at_k)
+    ex10.q1.check(top_n_for_two)
 """
 
 import numpy as np
@@ -32,7 +32,7 @@ def _first_hit(recommended, relevant, k=None):
     return [p for p, item in enumerate(recommended[:k], start=1) if item in relevant]
 
 
-q1 = Exercise(
+q2 = Exercise(
     "How far down is the first good movie?",
     notebook=NOTEBOOK,
     section="2. Precision, recall and NDCG",
@@ -113,7 +113,7 @@ def _check_top_two(answer):
     return "what neither has seen, ranked by the lower of the two predictions: a film for both, best first."
 
 
-q2 = Exercise(
+q1 = Exercise(
     "Movie night for two",
     notebook=NOTEBOOK,
     section="1. Top-N for one user",

@@ -72,7 +72,7 @@ q1 = Exercise(
     reference=sample_negative,
     kind="function",
     checker=_check_sampler,
-    hint="`np.flatnonzero(watched_row == 0)` lists the unwatched movies; `rng.choice` picks one.",
+    hint="First find every index where the row is 0; then let `rng` pick one of them, each equally likely.",
     mistakes=[ANY_MOVIE, WATCHED, FIRST_ONLY],
 )
 
@@ -96,7 +96,8 @@ q2 = Exercise(
     "movies x movies weights `B` with a zero diagonal, from `P = (X^T X + reg I)^-1`.",
     reference=ease_weights,
     kind="function",
-    hint="`P = np.linalg.inv(X.T @ X + reg * np.eye(n))`, then `np.eye(n) - P / np.diag(P)`.",
+    hint="Section 3's formula in two steps: `P` first, then `B` from `P` and its diagonal. Check that `B`'s "
+    "diagonal comes out 0.",
     cases=[Case("ease_weights(X, reg=2.0)", X_SMALL, 2.0), Case("ease_weights(X, reg=0.5)", X_SMALL, 0.5)],
     praise="B = I - P / diag(P): a ridge regression of each movie on the others, zero diagonal.",
     mistakes=[
@@ -125,7 +126,8 @@ q3 = Exercise(
     "Return the share of the `n_items` movies of the catalogue that appear in at least one list.",
     reference=coverage,
     kind="function",
-    hint="Put every recommended movie into one `set`, then divide its size by `n_items`.",
+    hint="Which movies appear in at least one list? Count each of them once, then compare with the size of "
+    "the catalogue.",
     cases=[Case("coverage(lists, n_items=20)", LISTS, 20)],
     praise="distinct recommended movies over the catalogue: how much of it the lists ever show.",
     mistakes=[

@@ -42,7 +42,8 @@ q1 = Exercise(
     "`|ratings - item_factors @ w|^2 + reg * n * |w|^2`.",
     reference=solve_user,
     kind="function",
-    hint="`np.linalg.solve(X.T @ X + reg * len(ratings) * np.eye(k), X.T @ ratings)`.",
+    hint="Section 4's normal equations for one user, with the penalty on the diagonal of `X.T @ X` (how large "
+    "is it, for a user with n ratings?). Solve the system rather than inverting the matrix.",
     cases=_solve_cases(),
     praise="(X^T X + reg * n * I) w = X^T y: the user's exact best row with the movies held fixed.",
     mistakes=[
@@ -67,7 +68,8 @@ q2 = Exercise(
     "many table rows (user rows plus movie rows) a row-sparse step updates.",
     reference=rows_touched,
     kind="function",
-    hint="`len(np.unique(user_idx)) + len(np.unique(item_idx))`.",
+    hint="A row-sparse step updates each distinct user row and each distinct movie row once, however often "
+    "the batch repeats it.",
     cases=[Case(f"rows_touched({u}, {i})", np.array(u), np.array(i))
            for u, i in [([0, 3, 3, 7], [5, 5, 5, 1]), ([2, 2, 2], [0, 1, 2]), ([1, 4, 9, 4, 1], [8, 6, 8, 6, 3])]],
     praise="distinct users plus distinct movies: the rows fit_fast gathers, updates and writes back.",
