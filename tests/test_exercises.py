@@ -419,7 +419,7 @@ def _generic_function_exercises():
     return [pytest.param(e, id=e.key) for e in all_exercises() if e.kind == "function" and e.generic]
 
 
-REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex10.q1"]
+REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex10.q2"]
 """Issue 12 / 15: the exercises rewritten as transfer tasks that the generic checker judges."""
 
 
@@ -434,7 +434,7 @@ def test_rewritten_exercises_first_case_tells_every_mistake_apart(key):
     for mistake in exercise.mistakes:
         if key == "ex04.q1" and mistake.description == "mask inferred from zeros":
             continue  # the first table has no held-out rating: the second case catches this one
-        if key == "ex10.q1" and mistake.description == "ignores k":
+        if key == "ex10.q2" and mistake.description == "ignores k":
             continue  # no hit below k in the first case: the second catches it
         values.append(mistake.answer(*args))
     for i, a in enumerate(values):
@@ -497,7 +497,7 @@ def test_ex08_q1_accepts_an_array_in_rating_order():
     assert list(ex08.q1.reference(ex08.PREDICTIONS, ex08.RATINGS).index) == [1.0, 3.0, 5.0]
 
 
-def test_ex10_q1_scores_the_first_hit_only():
+def test_ex10_q2_scores_the_first_hit_only():
     from cfcourse.exercises import ex10
 
     rr = ex10.reciprocal_rank_at_k
@@ -510,20 +510,20 @@ def test_ex10_q1_scores_the_first_hit_only():
     lambda a, b, sa, sb, n: [7, 5, 4][:n],                                     # seen_b's movie, in any order
     lambda a, b, sa, sb, n: [5, 4, 1][:n],                                     # seen_a's movie last
 ])  # fmt: skip
-def test_ex10_q2_any_list_with_a_seen_movie_is_wrong_for_that_reason(answer):
+def test_ex10_q1_any_list_with_a_seen_movie_is_wrong_for_that_reason(answer):
     from cfcourse.exercises import ex10
 
-    result = ex10.q2.check(answer)
+    result = ex10.q1.check(answer)
     assert result.status == "incorrect" and "already rated" in result.message, result.message
 
 
-def test_ex10_q2_least_misery():
+def test_ex10_q1_least_misery():
     from cfcourse.exercises import ex10
 
     assert ex10.top_n_for_two(*ex10._ARGS).tolist() == [5, 4, 0]
     by_hand = lambda a, b, sa, sb, n: [i for i in np.argsort(-np.minimum(a, b), kind="stable")  # noqa: E731
                                        if i not in sa + sb][:n]
-    assert ex10.q2.check(by_hand).status == "correct"
+    assert ex10.q1.check(by_hand).status == "correct"
 
 
 def test_ex03_q2_wants_the_one_hot_product_not_indexing():
@@ -549,3 +549,20 @@ def test_ex02_q1_a_shape_is_a_tuple():
         result = ex02.q1.check(not_a_shape)
         assert result.status == "incorrect" and "a shape is a tuple of whole numbers" in result.message
     assert "the shape of b @ a.T" in ex02.q1.check([9742, 610]).message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.key)
+def test_the_hint_is_not_the_solution(exercise):
+    """Issue 15: some hints were the solution (`np.linalg.solve(...)` written out). A hint may name a tool,
+    but no line of the reference's code, and not the expected value, appears in it."""
+    hint = re.sub(r"\s+", "", exercise.hint_text)
+    body = exercise.solution().code.splitlines()[1:]
+    for line in body:
+        code = re.sub(r"\s+", "", line.strip().removeprefix("return "))
+        assert len(code) < 12 or code not in hint, f"the hint gives away {line.strip()!r}"
+    for span in re.findall(r"`([^`]+)`", exercise.hint_text):  # a name or a short call is a nudge; an expression is an answer
+        assert not (" " in span and len(span) > 20), f"the hint writes out code: `{span}`"
+    if exercise.kind == "value":
+        answer = exercise.reference_answer()
+        if isinstance(answer, str) or (isinstance(answer, (int, float)) and abs(answer) >= 10):
+            assert repr(answer) not in exercise.hint_text and str(answer) not in exercise.hint_text
