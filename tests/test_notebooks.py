@@ -107,7 +107,8 @@ def test_shape(notebook):
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert any("setup()" in src for src in code), "call cfcourse.notebook.setup() in the first cells"
     if step.number != "00":
-        assert "## Summary" in text and "## Exercises" in text
+        assert "## Summary" in text
+        assert "## Exercises" not in text, "exercises sit in the sections they test, not after the summary"
         assert any(".check(" in src for src in code), "exercises need a check() call"
 
 
@@ -178,9 +179,9 @@ def test_steps_are_numbered(notebook):
         return
     headings = [line[3:] for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
                 if line.startswith("## ")]
-    steps = [h for h in headings if h not in ("Summary", "Exercises")]
+    steps = [h for h in headings if h != "Summary"]
     assert [h.split(". ", 1)[0] for h in steps] == [str(i) for i in range(1, len(steps) + 1)], headings
-    assert headings[-2:] == ["Summary", "Exercises"]
+    assert headings[-1] == "Summary"
 
 
 def test_every_exercise_points_at_a_real_section():
@@ -195,6 +196,55 @@ def test_every_exercise_points_at_a_real_section():
         assert exercise.section in headings, f"{exercise.key}: no section {exercise.section!r} in {exercise.notebook}"
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert f"{exercise.key}.check(" in code, f"{exercise.key} is never checked in {exercise.notebook}"
+
+
+def _section_of(cells, index: int) -> str | None:
+    """The ``##`` step cell ``index`` belongs to: the last ``## `` heading line above it."""
+    for cell in reversed(cells[:index]):
+        if cell.cell_type == "markdown":
+            found = [line[3:] for line in cell.source.splitlines() if line.startswith("## ")]
+            if found:
+                return found[-1]
+    return None
+
+
+def test_every_exercise_sits_in_the_section_it_tests_with_its_checkpoint():
+    """Issue 15 item 4: each exercise in the section it tests, a sticky-note checkpoint right after it, and
+    the exercise module imported in the set-up cell, before the first exercise."""
+    from cfcourse.exercises import all_exercises, checkpoint
+
+    for exercise in all_exercises():
+        nb = nbformat.read(ROOT / "notebooks" / exercise.notebook, as_version=4)
+        checks = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and f"{exercise.key}.check(" in c.source]
+        assert len(checks) == 1, f"{exercise.key} is checked {len(checks)} times in {exercise.notebook}"
+        i = checks[0]
+        assert _section_of(nb.cells, i) == exercise.section, (
+            f"{exercise.key} sits in {_section_of(nb.cells, i)!r}, but tests {exercise.section!r}")
+        after = nb.cells[i + 1]
+        assert after.cell_type == "markdown" and after.source == checkpoint(exercise.key)
+        assert tools.CHECKPOINT_TAG in after.metadata.get("tags", [])
+        module = exercise.key.split(".")[0]
+        setup = next(j for j, c in enumerate(nb.cells) if c.cell_type == "code" and "setup()" in c.source)
+        if exercise.notebook == tools.INDEX:  # the index teaches the import in "How exercises work"
+            setup = next(j for j, c in enumerate(nb.cells) if c.cell_type == "code" and "cfcourse.exercises" in c.source)
+        assert f"from cfcourse.exercises import ____, {module}" in nb.cells[setup].source.splitlines(), (
+            f"{exercise.notebook}: import {module} in the set-up cell")
+        assert setup <= i
+
+
+def test_checkpoint_cells_are_generated_once_per_check():
+    """A checkpoint cell left behind (its exercise moved or deleted) is dropped; a new check gets one."""
+    step = next(s for s in WRITTEN if s.number == "05")
+    nb = nbformat.read(step.path, as_version=4)
+    stray = nbformat.v4.new_markdown_cell("**Checkpoint:** stale", metadata={"tags": [tools.CHECKPOINT_TAG]})
+    nb.cells.insert(5, stray)
+    nb.cells.insert(5, nbformat.v4.new_code_cell("ex05.q2.check(descent_step)"))
+    rendered = tools.render_notebook(nb, step, STEPS)
+    checkpoints = [c for c in rendered.cells if tools.CHECKPOINT_TAG in c.metadata.get("tags", [])]
+    assert "**Checkpoint:** stale" not in [c.source for c in checkpoints]
+    assert [c.source for c in checkpoints].count("**Checkpoint:** stale") == 0
+    assert sum("`ex05.q2.check(...)`" in c.source for c in checkpoints) == 2
+    assert len(checkpoints) == sum(".check(" in c.source for c in rendered.cells if c.cell_type == "code")
 
 
 def test_no_stored_output_is_a_stderr_box(notebook):

@@ -41,6 +41,9 @@ GUIDE = ROOT / "docs" / "instructor-guide.md"
 SOLUTIONS = ROOT / "docs" / "solutions.md"
 
 NAV_TAG = "navigation"
+CHECKPOINT_TAG = "checkpoint"
+CHECK_CALL = re.compile(r"\b(ex\d\d\.q\d+)\.check\(")
+"""An exercise's check in a code cell: ``./course nav`` writes a sticky-note checkpoint after it."""
 PATH_TAG = "course-path"
 COLAB_TAG = "colab-setup"
 GUIDE_MARKERS = ("goals", "timings", "mistakes")
@@ -216,11 +219,30 @@ def render_notebook(nb, step: Step, steps: list[Step]):
     for cell in cells:
         if _tagged(cell, PATH_TAG):
             cell.source = path_table(steps)
-    nb.cells = [_nav_cell(text), colab, *cells, _nav_cell(text)]
+    nb.cells = [_nav_cell(text), colab, *with_checkpoints(cells), _nav_cell(text)]
     for cell in nb.cells:  # nbformat >= 4.5 wants ids; keep them stable
         cell.pop("id", None)
     nb.nbformat, nb.nbformat_minor = 4, 4
     return nb
+
+
+def with_checkpoints(cells: list) -> list:
+    """``cells`` with one generated checkpoint cell (tag ``checkpoint``) right after each exercise's check.
+
+    The line is :func:`cfcourse.exercises.checkpoint`, the same for every exercise; stale or orphaned
+    checkpoint cells are dropped and written afresh.
+    """
+    from cfcourse.exercises import checkpoint
+
+    out = []
+    for cell in cells:
+        if _tagged(cell, CHECKPOINT_TAG):
+            continue
+        out.append(cell)
+        if cell.cell_type == "code":
+            for key in dict.fromkeys(CHECK_CALL.findall(cell.source)):
+                out.append(nbformat.v4.new_markdown_cell(checkpoint(key), metadata={"tags": [CHECKPOINT_TAG]}))
+    return out
 
 
 def binder_url(file: str) -> str:
@@ -283,6 +305,8 @@ def solutions_markdown(steps: list[Step]) -> str:
             out += [f"### `{exercise.key}`: {exercise.name}", "", f"*Section: {exercise.section}*", ""]
             out += [f"**Task.** {exercise.task}", "", f"**Hint.** {exercise.hint_text}", ""]
             out += ["**Reference solution**", "", "```python", exercise.solution().code.rstrip(), "```", ""]
+            if getattr(exercise, "accepts", None):
+                out += [f"**Also accepted.** {exercise.accepts}", ""]
             out += ["**Typical mistakes, and what the checker says**", ""]
             for mistake in exercise.mistakes:
                 out.append(f"- *{mistake.description}*: {exercise.check(mistake.answer).message}")

@@ -52,7 +52,7 @@ SKIP_NOTE = re.compile(r"Skip in a (one|two)-day workshop")
 """What marks a section a short workshop leaves out: a markdown note right under its heading.
 
 One-day cuts sit in notebooks 00-05 (the one-day path), two-day cuts in 08-10."""
-GENERATED_TAGS = ("navigation", "colab-setup", "course-path")
+GENERATED_TAGS = ("navigation", "colab-setup", "course-path", "checkpoint")
 
 # --- room pace ---------------------------------------------------------------
 # The study times of the path table are one learner reading alone (150 words a
@@ -330,8 +330,13 @@ def checkpoint_line(nb: Notebook, exercises: list) -> str:
         return "green sticky when the setup check ends with `All set.` and `ex00.q1` says Correct."
     if not keys:
         return "green sticky when the last cell has run without an error."
-    done = keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
-    return f"green sticky when {done} say Correct; red sticky for a helper."
+    places = []
+    order = {e.key: (int(str(e.section).split(".")[0]) if str(e.section).split(".")[0].isdigit() else 0) for e in exercises}
+    for exercise in sorted(exercises, key=lambda e: order[e.key]):
+        section = str(getattr(exercise, "section", "")).split(".")[0]
+        places.append(f"§{section} ({f'`{exercise.key}`'})" if section.isdigit() else f"`{exercise.key}`")
+    done = places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
+    return f"after {done}: green sticky when the check says Correct; red sticky for a helper."
 
 
 def guide_blocks(notebooks: list[Notebook] | None = None) -> dict[str, str]:
@@ -396,7 +401,9 @@ def expected_answer(exercise) -> str:
     """What a helper compares against: the value, or the body of the reference function."""
     answer = exercise.reference_answer()
     if getattr(exercise, "kind", "value") != "function" and not callable(answer):
-        return f"`{_one_line(_value(answer), 60)}`"
+        shown = f"`{_one_line(_value(answer), 60)}`"
+        accepts = getattr(exercise, "accepts", None)
+        return f"{shown}; accepted: {_one_line(accepts, 160)}" if accepts else shown
     code = exercise.solution().code
     body = [line.strip() for line in code.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
     shown = "; ".join(body)
@@ -407,6 +414,8 @@ def expected_answer(exercise) -> str:
 
 def helper_sheet(notebooks: list[Notebook] | None = None) -> str:
     """docs/helper-sheet.md: one page, every exercise with its answer and the mistakes caught."""
+    from cfcourse.exercises import CHECKPOINT
+
     notebooks = notebooks if notebooks is not None else load_notebooks()
     grouped = _exercises_by_notebook()
     out = [
@@ -433,7 +442,9 @@ def helper_sheet(notebooks: list[Notebook] | None = None) -> str:
         "**Checkpoints (sticky notes).** " + " ".join(
             f"{nb.number}: {checkpoint_line(nb, grouped.get(nb.file, []))}" for nb in notebooks[:1]
         ),
-        "Every other notebook: green when its exercises say Correct. Red sticky on the laptop lid = come over.",
+        "Every other notebook: each exercise sits in the section it tests, and the line under it reads "
+        + _one_line(CHECKPOINT.format(key="exNN.qK"), 300)
+        + " Red sticky on the laptop lid = come over.",
         "",
         "**First aid.** Kernel stuck or cells out of order: *Kernel > Restart Kernel and Run All Cells*.",
         "A notebook damaged beyond repair: `./course reset NN` restores the clean copy and keeps theirs in",
