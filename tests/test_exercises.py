@@ -419,7 +419,7 @@ def _generic_function_exercises():
     return [pytest.param(e, id=e.key) for e in all_exercises() if e.kind == "function" and e.generic]
 
 
-REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex10.q2"]
+REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex09.q1", "ex10.q2"]
 """Issue 12 / 15: the exercises rewritten as transfer tasks that the generic checker judges."""
 
 
@@ -495,6 +495,33 @@ def test_ex08_q1_accepts_an_array_in_rating_order():
     by_numpy = lambda p, r: np.array([np.abs(p - r)[r == v].mean() for v in np.unique(r)])  # noqa: E731
     assert ex08.q1.check(by_numpy).status == "correct"
     assert list(ex08.q1.reference(ex08.PREDICTIONS, ex08.RATINGS).index) == [1.0, 3.0, 5.0]
+
+
+def test_ex07_q1_numbers_are_the_toy_worlds():
+    """The exercise quotes section 2's pair (Ana, Laser Heist); its numbers are recomputed from the world."""
+    from cfcourse.exercises import ex07
+    from cfcourse.toy import make_toy_world
+
+    world = make_toy_world()
+    u, m = world.user_factors.loc[0].to_numpy(), world.item_factors.loc[1].to_numpy()
+    x = u @ m + world.user_bias[0] + world.item_bias[1]
+    low, high = world.y_range
+    assert (world.user_names[0], world.item_titles[1], (low, high)) == ("Ana", "Laser Heist", (0.0, 5.5))
+    assert ex07.ANA_LASER_HEIST["x"] == pytest.approx(x, abs=1e-4)
+    assert ex07.ANA_LASER_HEIST["user_bias"] == pytest.approx(world.user_bias[0], abs=1e-4)
+    assert ex07.ANA_LASER_HEIST["prediction"] == pytest.approx(low + (high - low) / (1 + np.exp(-x)), abs=1e-3)
+    # the new bias gives exactly 5 stars
+    new_x = x + ex07.bias_change_for_five_stars()
+    assert low + (high - low) / (1 + np.exp(-new_x)) == pytest.approx(5.0, abs=1e-3)
+
+
+def test_ex09_q1_never_lists_the_user_and_ranks_by_direction():
+    from cfcourse.exercises import ex09
+
+    f = ex09.USER_FACTORS
+    for u in range(len(f)):
+        assert u not in ex09.similar_users(f, u, len(f) - 1)
+    assert ex09.similar_users(f * np.arange(1, 8)[:, None], 0, 3).tolist() == ex09.similar_users(f, 0, 3).tolist()
 
 
 def test_ex10_q2_scores_the_first_hit_only():

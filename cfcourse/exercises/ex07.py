@@ -1,17 +1,14 @@
-"""Exercises of notebooks/07_biases.ipynb: the full equation for one pair, and reading biases.
+"""Exercises of notebooks/07_biases.ipynb: a bias that moves a prediction, reading biases, and their gradient.
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex07
 
-    _U, _M = np.array([0.8, -0.3, 0.5]), np.array([1.0, 0.2, 0.1])
-
-
-def predict_one(u, m, b_u, b_m, y_range):
-        return ____
-
-    ex07.q1.check(predict_one)
+    answer = ____
+    ex07.q1.check(answer)
 """
+
+from numbers import Real
 
 import numpy as np
 
@@ -20,51 +17,47 @@ from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
 NOTEBOOK = "07_biases.ipynb"
 
 
-def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
+ANA_LASER_HEIST = {"x": 1.4934, "user_bias": -0.0343, "prediction": 4.491}
+"""Section 2's pair in the default toy world (notebook 03): Ana and *Laser Heist*, with y_range (0, 5.5).
+``x`` is the score inside the sigmoid, u . m + b_u + b_m; tests/test_exercises.py recomputes all three."""
 
 
-_U, _M = np.array([0.8, -0.3, 0.5]), np.array([1.0, 0.2, 0.1])
-
-
-def predict_one(u, m, b_u, b_m, y_range):
-    low, high = y_range
-    return low + (high - low) / (1 + np.exp(-(u @ m + b_u + b_m)))
+def bias_change_for_five_stars():
+    low, high = 0.0, 5.5
+    s = (5.0 - low) / (high - low)
+    x_for_five = np.log(s / (1 - s))
+    return float(x_for_five - ANA_LASER_HEIST["x"])
 
 
 q1 = Exercise(
-    "The full equation for one pair",
+    "Generous enough for 5 stars",
     notebook=NOTEBOOK,
     section="2. The full equation, by hand",
-    task="Write `predict_one(u, m, b_u, b_m, y_range)`: `u` and `m` are one user's and one movie's factor "
-    "vectors (numpy arrays), `b_u` and `b_m` their biases (numbers), `y_range` a pair `(low, high)`. "
-    "Return the predicted rating of the full model.",
-    reference=predict_one,
-    kind="function",
-    hint="Two steps: the score inside the sigmoid (which terms go in it?), then squash the score into "
-    "`y_range` as in notebook 06.",
-    cases=[Case(f"predict_one(u, m, {b_u}, {b_m}, ({low:g}, {high:g}))", _U, _M, b_u, b_m, (low, high))
-           for b_u, b_m, (low, high) in [(0.4, -0.9, (1.0, 5.0)), (-0.6, 1.2, (0.0, 5.5))]],
-    praise="dot product, plus both biases, then the scaled sigmoid: the course's full equation.",
+    task="Section 2 predicts 4.49 stars for Ana and *Laser Heist*, from the score x = 1.493 inside the "
+    "sigmoid (y_range (0, 5.5)). Suppose Ana became a more generous rater: by how much would her user bias "
+    "have to grow for this prediction to reach exactly 5 stars, everything else unchanged? Answer with a "
+    "number (two decimals are enough).",
+    reference=bias_change_for_five_stars,
+    answer_type=Real,
+    answer_what="a number",
+    answer_name="the change of the bias",
+    atol=0.01,  # two decimals: 0.81 (the exact change is 0.8092)
+    rtol=0.0,
+    hint="The bias sits inside the sigmoid, next to the dot product. Which score x gives 5 stars (notebook 06, "
+    "section 3)? How far is that from Ana's score now?",
+    praise="logit(5 / 5.5) - 1.493 = 2.303 - 1.493 = 0.81: a bias moves the score, and the sigmoid turns "
+    "that into stars.",
     mistakes=[
-        Mistake("bias added after the sigmoid",
-                lambda u, m, b_u, b_m, y: y[0] + (y[1] - y[0]) * _sigmoid(u @ m) + b_u + b_m,
-                "the biases were added after the sigmoid: add them to the dot product, inside the sigmoid, "
-                "so the prediction stays in the range"),
-        Mistake("forgot the movie bias", lambda u, m, b_u, b_m, y: y[0] + (y[1] - y[0]) * _sigmoid(u @ m + b_u),
-                "the movie's bias is missing: both biases go inside the sigmoid"),
-        Mistake("forgot the user bias", lambda u, m, b_u, b_m, y: y[0] + (y[1] - y[0]) * _sigmoid(u @ m + b_m),
-                "the user's bias is missing: both biases go inside the sigmoid"),
-        Mistake("range hard-coded to (0, 5.5)", lambda u, m, b_u, b_m, y: 5.5 * _sigmoid(u @ m + b_u + b_m),
-                "the range is hard-coded to (0, 5.5): use the y_range you are given"),
-        Mistake("range hard-coded to (0, 5)", lambda u, m, b_u, b_m, y: 5.0 * _sigmoid(u @ m + b_u + b_m),
-                "the range is hard-coded to (0, 5): use the y_range you are given"),
-        Mistake("forgot the low offset", lambda u, m, b_u, b_m, y: (y[1] - y[0]) * _sigmoid(u @ m + b_u + b_m),
-                "the low offset is missing: add low after stretching"),
-        Mistake("plain sigmoid", lambda u, m, b_u, b_m, y: _sigmoid(u @ m + b_u + b_m),
-                "that is the plain sigmoid: scale it into y_range"),
-        Mistake("no sigmoid", lambda u, m, b_u, b_m, y: u @ m + b_u + b_m,
-                "that is the score x before the sigmoid: squash it into y_range"),
+        Mistake("the score for 5 stars", float(np.log(10.0)),
+                "that is the score x that gives 5 stars; the bias has to grow by the distance from Ana's x now "
+                "to that score"),
+        Mistake("the change in stars", 5.0 - ANA_LASER_HEIST["prediction"],
+                "that is the change in stars; the bias is added to the score inside the sigmoid, so compute the "
+                "change of the score x"),
+        Mistake("the new bias", ANA_LASER_HEIST["user_bias"] + float(np.log(10.0)) - ANA_LASER_HEIST["x"],
+                "that is Ana's new bias; the question asks how much it grows"),
+        Mistake("the wrong sign", float(ANA_LASER_HEIST["x"] - np.log(10.0)),
+                "a more generous rater's bias grows: the change is positive"),
     ],
 )  # fmt: skip
 

@@ -1,13 +1,13 @@
-"""Exercises of notebooks/09_what_the_model_learned.ipynb: cosine similarity, and reading movie biases.
+"""Exercises of notebooks/09_what_the_model_learned.ipynb: similar users from learned vectors, and reading movie biases.
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex09
 
-    def cosine_similarity(a, b):
+    def similar_users(user_factors, u, n):
         return ____
 
-    ex09.q1.check(cosine_similarity)
+    ex09.q1.check(similar_users)
 """
 
 import numpy as np
@@ -17,41 +17,62 @@ from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
 NOTEBOOK = "09_what_the_model_learned.ipynb"
 
 
-def cosine_similarity(a, b):
-    return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+def similar_users(user_factors, u, n):
+    unit = user_factors / np.linalg.norm(user_factors, axis=1)[:, None]
+    similarity = unit @ unit[u]
+    similarity[u] = -np.inf  # not the user themselves
+    return np.argsort(-similarity, kind="stable")[:n]
+
+
+def _unit(f):
+    return f / np.linalg.norm(f, axis=1)[:, None]
+
+
+def _without(scores, u, fill):
+    scores = np.array(scores, dtype=float)
+    scores[u] = fill
+    return scores
+
+
+USER_FACTORS = np.array([[1.0, 0.2], [2.0, 0.3], [-1.0, 0.5], [0.3, 1.0], [0.9, -0.1], [4.0, 2.5], [0.5, 0.05]])
+"""Seven users' learned vectors (2 factors). User 5 has a long vector (strong tastes): the dot product ranks
+them first for user 0, the cosine does not; the nearest by distance are another list again."""
 
 
 q1 = Exercise(
-    "Cosine similarity of two movies",
+    "Users who rate like you",
     notebook=NOTEBOOK,
     section="4. People who liked X also liked",
-    task="Write `cosine_similarity(a, b)` for two movie vectors `a` and `b` (1-D numpy arrays): the cosine "
-    "of the angle between them.",
-    reference=cosine_similarity,
+    task="Section 4 finds similar *movies* from their learned vectors. Do it for *users*: write "
+    "`similar_users(user_factors, u, n)`, where `user_factors` is the (n_users, n_factors) array of learned "
+    "user vectors and `u` a user's index. Return the indices of the `n` users whose vectors point most nearly "
+    "the same way as user `u`'s, most similar first, and not `u` itself. Try it on `mf.user_factors_`.",
+    reference=similar_users,
     kind="function",
-    hint="The same cosine as between two users' rows in notebook 01, now between two movie vectors.",
-    cases=[
-        Case(f"cosine_similarity({a.tolist()}, {b.tolist()})", a, b)
-        for a, b in [
-            (np.array([3.0, 4.0, 0.0]), np.array([6.0, 8.0, 0.0])),  # same direction, twice as long
-            (np.array([1.0, 2.0, -1.0]), np.array([-2.0, 0.5, 3.0])),
-            (np.array([0.2, -0.1]), np.array([-0.4, 0.2])),  # opposite directions
-        ]
-    ],
-    praise="the dot product of the two unit vectors: 1 for the same direction, -1 for opposite ones.",
+    hint="What section 4 does for one movie against all the others works for one row of any factor table.",
+    cases=[Case("similar_users(ex09.USER_FACTORS, u=0, n=3)", USER_FACTORS, 0, 3),
+           Case("similar_users(ex09.USER_FACTORS, u=3, n=2)", USER_FACTORS, 3, 2)],
+    praise="unit vectors, one dot product with user u's, u left out, the n highest: the cosine ranks by "
+    "direction, so a user with strong tastes is not similar to everyone.",
     mistakes=[
-        Mistake("forgot to normalise", lambda a, b: a @ b,
-                "that is the plain dot product: divide by both lengths so that only the direction counts"),
-        Mistake("normalised the first vector only", lambda a, b: a @ b / np.linalg.norm(a),
-                "only the first vector was normalised: divide by the lengths of both"),
-        Mistake("normalised the second vector only", lambda a, b: a @ b / np.linalg.norm(b),
-                "only the second vector was normalised: divide by the lengths of both"),
-        Mistake("divided by the squared lengths", lambda a, b: a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) ** 2,
-                "divide by the lengths, not by the squared lengths"),
-        Mistake("distance instead of angle", lambda a, b: np.linalg.norm(a - b),
-                "that is the distance between the points; cosine compares directions"),
+        Mistake("includes the user", lambda f, u, n: np.argsort(-(_unit(f) @ _unit(f)[u]), kind="stable")[:n],
+                "user u is always most similar to themselves (cosine 1): leave them out of the list"),
+        Mistake("dot product, not cosine",
+                lambda f, u, n: np.argsort(-_without(f @ f[u], u, -np.inf), kind="stable")[:n],
+                "ranked by the plain dot product, a user with a long vector (strong tastes) looks similar to "
+                "everyone: divide by the lengths, as the cosine does"),
+        Mistake("least similar first",
+                lambda f, u, n: np.argsort(_without(_unit(f) @ _unit(f)[u], u, np.inf), kind="stable")[:n],
+                "those are the least similar users: sort from the highest similarity down"),
+        Mistake("nearest by distance",
+                lambda f, u, n: np.argsort(_without(np.linalg.norm(f - f[u], axis=1), u, np.inf), kind="stable")[:n],
+                "those are the nearest vectors by distance, which mixes direction and length; the cosine compares "
+                "directions only"),
+        Mistake("similarities, not users",
+                lambda f, u, n: np.sort(_without(_unit(f) @ _unit(f)[u], u, -np.inf))[::-1][:n],
+                "those are similarity values: return the users' indices (np.argsort gives indices)"),
     ],
-)
+)  # fmt: skip
 
 
 MOVIES = {
