@@ -290,3 +290,18 @@ def test_no_stored_check_says_false(notebook):
         for output in cell.get("outputs", []):
             match = CHECK_FAILED.search(_text(output))
             assert not match, f"cell {i} stored a failed check: {match.group(0)!r}"
+
+
+def test_solutions_give_the_value_where_a_value_is_asked():
+    """Issue 15: docs/solutions.md gave code (`return RATING_MAX`) where a helper needs the value (5)."""
+    from cfcourse.exercises import all_exercises
+
+    text = tools.SOLUTIONS.read_text()
+    for exercise in all_exercises():
+        section = text.split(f"### `{exercise.key}`:", 1)[1].split("\n### ", 1)[0]
+        if exercise.kind == "value":
+            expected = tools._expected_value(exercise.reference_answer())
+            assert f"**Expected answer.** `{expected}`" in section, exercise.key
+        else:
+            assert "**Expected answer.**" not in section, exercise.key
+    assert "**Expected answer.** `5`" in text and "**Expected answer.** `0.4545`" in text

@@ -287,6 +287,15 @@ def _exercises_by_notebook():
     return grouped
 
 
+def _expected_value(value) -> str:
+    """A value as a helper reads it off a learner's screen: numbers to 4 significant digits (machine-independent)."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_expected_value(v) for v in value) + ")"
+    return repr(value)
+
+
 def solutions_markdown(steps: list[Step]) -> str:
     """docs/solutions.md: every exercise with its reference solution, built from the package."""
     out = [
@@ -304,6 +313,8 @@ def solutions_markdown(steps: list[Step]) -> str:
                 out += ["", f"## {step.label}", ""]
             out += [f"### `{exercise.key}`: {exercise.name}", "", f"*Section: {exercise.section}*", ""]
             out += [f"**Task.** {exercise.task}", "", f"**Hint.** {exercise.hint_text}", ""]
+            if exercise.kind == "value":  # a helper compares values, not code
+                out += [f"**Expected answer.** `{_expected_value(exercise.reference_answer())}`", ""]
             out += ["**Reference solution**", "", "```python", exercise.solution().code.rstrip(), "```", ""]
             if getattr(exercise, "accepts", None):
                 out += [f"**Also accepted.** {exercise.accepts}", ""]
