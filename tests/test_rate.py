@@ -1,0 +1,82 @@
+"""Tests for cfcourse/rate.py: the rating panel edits the learner's dict, and works without widgets."""
+
+import sys
+
+import pandas as pd
+import pytest
+
+from cfcourse import rate
+from cfcourse.rate import NO_WIDGETS, STAR_OPTIONS, rate_movies, search_titles, star_label, your_list
+
+TITLES = pd.Series({2571: "Matrix, The", 260: "Star Wars: Episode IV", 1721: "Titanic", 6365: "Matrix Reloaded, The",
+                    1: "Toy Story"}, name="title")  # fmt: skip
+
+
+def buttons(row):
+    return row.children[1]
+
+
+def test_star_options_run_from_half_a_star_to_five_and_none():
+    assert STAR_OPTIONS[0] == ("–", 0.0)
+    assert [v for _, v in STAR_OPTIONS[1:]] == [0.5 * k for k in range(1, 11)]
+
+
+def test_star_label_and_your_list():
+    assert star_label(4.5) == "★★★★½ 4.5" and star_label(1.0) == "★ 1"
+    assert your_list({}, TITLES) == "Your list is empty: rate a few movies."
+    text = your_list({1721: 1.5, 2571: 5.0, 1: 5.0}, TITLES)
+    assert text.splitlines() == ["Your list (3 rated):", "  ★★★★★ 5      Matrix, The", "  ★★★★★ 5      Toy Story",
+                                 "  ★½ 1.5       Titanic"]  # fmt: skip
+
+
+def test_search_is_case_insensitive_in_the_given_order_and_capped():
+    assert search_titles(TITLES, "MATRIX") == [2571, 6365]
+    assert search_titles(TITLES, "matrix", n=1) == [2571]
+    assert search_titles(TITLES, "  ") == [] and search_titles(TITLES, "zzz") == []
+    assert search_titles(TITLES, "(") == []  # not a regular expression
+
+
+def test_clicking_stars_edits_the_same_dict_and_the_list():
+    mine = {1721: 1.5}
+    seen = []
+    panel = rate_movies(mine, TITLES, [2571, 1721], on_change=lambda d: seen.append(dict(d)))
+    matrix, titanic = panel.shortlist.children
+    assert buttons(titanic).value == 1.5 and buttons(matrix).value == 0.0  # the dict's ratings show
+    buttons(matrix).value = 5.0  # what a click on "5" does
+    assert mine == {1721: 1.5, 2571: 5.0} and seen[-1] == mine
+    assert "Matrix, The" in panel.list.value and "★★★★★ 5" in panel.list.value
+    buttons(titanic).value = 0.0  # "–": not rated any more
+    assert mine == {2571: 5.0} and "Titanic" not in panel.list.value
+
+
+def test_search_results_can_be_rated_and_stay_in_step_with_the_shortlist():
+    mine = {}
+    panel = rate_movies(mine, TITLES, [2571])
+    panel.search.value = "matrix"
+    found = {row.children[0].value: row for row in panel.results.children}
+    assert list(found) == ["Matrix, The", "Matrix Reloaded, The"]
+    buttons(found["Matrix Reloaded, The"]).value = 2.0
+    buttons(found["Matrix, The"]).value = 4.5
+    assert mine == {6365: 2.0, 2571: 4.5}
+    assert buttons(panel.shortlist.children[0]).value == 4.5  # the same movie in the shortlist follows
+    panel.search.value = ""
+    assert panel.results.children == ()
+
+
+def test_the_stored_text_says_what_the_panel_is():
+    panel = rate_movies({260: 5.0}, TITLES, [2571, 260])
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("Rating panel: 2 movies to rate, search for more; it edits my_ratings (1 rated now).")
+    assert "Star Wars: Episode IV" in bundle["text/plain"]
+
+
+def test_without_ipywidgets_the_dict_is_the_way(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now raises ImportError
+    assert rate_movies({1: 4.0}, TITLES, [1]) is None
+    assert capsys.readouterr().out.strip() == NO_WIDGETS
+    assert "edit" in NO_WIDGETS and "my_ratings" in NO_WIDGETS
+
+
+def test_the_module_imports_without_ipywidgets():
+    assert "ipywidgets" not in rate.__dict__  # imported lazily, inside rate_movies
