@@ -10,21 +10,24 @@ trained user ``theta0`` with the Bayesian-ridge strengths ``Lambda``::
 
     theta = theta0 + K (y - Q theta0),    K = (Q^T Q + Lambda)^-1 Q^T     (K: (n_factors + 1, n_rated))
 
-``theta = (p, b_u)`` is **linear in the ratings' surprises** ``y_j - q_j . theta0``
-(how far each answer is from what the average user would give). So the logit
-of any movie ``i``, ``x_i = q_i . theta + b_i``, splits exactly into
+``theta = (p, b_u)`` is **linear in the ratings' surprises** ``s_j = y_j - q_j . theta0``
+(how far each answer is from what the average user would give). Split ``K``
+into its factor rows ``K_p`` and its bias row ``K_b``; the logit of any movie
+``i``, ``x_i = m_i . p + b_u + b_i``, is then exactly
 
     x_i = b_i                        (the movie's bias)
         + q_i . theta0               (the average user)
-        + sum_j (q_i . K[:, j]) (y_j - q_j . theta0)   (one term per rated movie j)
+        + K_b . s                    (your bias: how much more generous than the average user you are)
+        + sum_j (m_i . K_p[:, j]) s_j   (one taste term per rated movie j)
 
-and the predicted rating is ``low + (high - low) * sigmoid(x_i)``. A term is
-large when you rated ``j`` above what the average user would (the surprise)
-*and* the model links ``j`` and ``i`` (``q_i . K[:, j]``). The sum is an
-identity of linear algebra, not an approximation: ``explain`` returns every
-term and their sum, ``fold_in_linear`` the user it explains.
-``MatrixFactorization.fold_in`` solves the same problem with the sigmoid kept
-exact (Gauss-Newton steps), so its vector is close but not the same one.
+and the predicted rating is ``low + (high - low) * sigmoid(x_i)``. A taste term
+is large when you rated ``j`` above what the average user would (the surprise)
+*and* the model links ``j`` and ``i`` (``m_i . K_p[:, j]``); the bias term lifts
+every movie alike. The sum is an identity of linear algebra, not an
+approximation: ``explain`` returns every term and their sum,
+``fold_in_linear`` the user it explains. ``MatrixFactorization.fold_in``
+solves the same problem with the sigmoid kept exact (Gauss-Newton steps), so
+its vector is close but not the same one.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from cfcourse.validation import check_is_fitted, check_positive_int
 
 __all__ = ["fold_in_linear", "explain", "reasons", "stars", "BASE_TERMS"]
 
-BASE_TERMS = ("movie bias", "average user")
+BASE_TERMS = ("movie bias", "average user", "your bias")
 """The columns of ``explain`` that do not belong to one rated movie."""
 
 
@@ -118,9 +121,9 @@ def explain(mf, ratings, movie_ids) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame of shape (n, 2 + n_rated + 2), float64, index ``movieId``
-        Columns ``"movie bias"`` and ``"average user"`` (``BASE_TERMS``), one
-        column per rated movieId (its contribution), then ``"score"`` (the
+    DataFrame of shape (n, 3 + n_rated + 2), float64, index ``movieId``
+        Columns ``"movie bias"``, ``"average user"`` and ``"your bias"``
+        (``BASE_TERMS``), one column per rated movieId (its taste term), then ``"score"`` (the
         logit, exactly the sum of the terms before it) and ``"predicted"``
         (``sigmoid_range(score, *mf.y_range_)`` clipped to ``mf.scale``: the
         predicted rating).
@@ -135,10 +138,12 @@ def explain(mf, ratings, movie_ids) -> pd.DataFrame:
     target = mf.item_index_.get_indexer(movie_ids)
     if (target < 0).any():
         raise ColdStartError(f"{ITEM} {movie_ids[target < 0][:5].tolist()} never seen in training; nothing to explain.")
-    q = np.hstack([parts["item_factors"][target], np.ones((len(target), 1))])  # (n, k)
-    terms = (q @ parts["K"]) * parts["surprise"]  # (n, n_rated): q_i . K[:, j] * surprise_j
+    m = parts["item_factors"][target]  # (n, n_factors)
+    K, surprise, theta0 = parts["K"], parts["surprise"], parts["theta0"]
+    terms = (m @ K[:-1]) * surprise  # (n, n_rated): m_i . K_p[:, j] * surprise_j
     table = pd.DataFrame(terms, index=pd.Index(movie_ids, name=ITEM), columns=parts["frame"][ITEM].to_numpy())
-    table.insert(0, BASE_TERMS[1], q @ parts["theta0"])
+    table.insert(0, BASE_TERMS[2], float(K[-1] @ surprise))
+    table.insert(0, BASE_TERMS[1], m @ theta0[:-1] + theta0[-1])
     table.insert(0, BASE_TERMS[0], parts["item_bias"][target])
     table["score"] = table.sum(axis=1)
     table["predicted"] = np.clip(sigmoid_range(table["score"].to_numpy(), *parts["y_range"]), *mf.scale)
@@ -167,7 +172,7 @@ def reasons(table: pd.DataFrame, ratings, titles: Mapping | pd.Series, n: int = 
     Returns
     -------
     Series of str, index ``movieId``
-        E.g. "because you rated Matrix, The 5 stars (+0.31) and Star Wars 4.5 stars (+0.12)"; a movie
+        E.g. "because you rated Matrix, The 5 stars (+0.031) and Star Wars 4.5 stars (+0.012)"; a movie
         no rating pushed up reads "mostly its movie bias: people like it whatever their taste".
     """
     check_positive_int(n, "n")
@@ -180,6 +185,6 @@ def reasons(table: pd.DataFrame, ratings, titles: Mapping | pd.Series, n: int = 
         if top.empty:
             lines[movie_id] = "mostly its movie bias: people like it whatever their taste"
             continue
-        parts = [f"{titles[j]} {given[j]:g} stars ({value:+.2f})" for j, value in top.items()]
+        parts = [f"{titles[j]} {given[j]:g} star{'' if given[j] == 1 else 's'} ({value:+.3f})" for j, value in top.items()]
         lines[movie_id] = "because you rated " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
     return pd.Series(lines, name="why", dtype=object).rename_axis(ITEM)

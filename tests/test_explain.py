@@ -39,7 +39,7 @@ def test_the_terms_sum_exactly_to_the_score_and_the_score_is_the_folded_users(mf
 
 def test_the_user_vector_is_the_average_user_plus_one_piece_per_rating(mf):
     # a rating equal to what the average user is predicted to give contributes nothing;
-    # with no surprise at all the folded user is the average user
+    # with no surprise at all the folded user is the average user, with the average bias
     trained = np.hstack([mf.user_factors_, mf.user_bias_[:, None]])
     centre = trained.mean(axis=0)
     idx = mf.item_index_.get_indexer(list(MINE))
@@ -48,14 +48,25 @@ def test_the_user_vector_is_the_average_user_plus_one_piece_per_rating(mf):
     user = fold_in_linear(mf, unsurprising)
     np.testing.assert_allclose(user.vector, centre, atol=1e-9)
     table = explain(mf, unsurprising, mf.item_ids_[:4])
-    np.testing.assert_allclose(table[list(MINE)].to_numpy(), 0.0, atol=1e-9)
+    np.testing.assert_allclose(table[[*MINE, "your bias"]].to_numpy(), 0.0, atol=1e-9)
 
 
-def test_a_higher_rating_raises_its_own_term_and_the_movie_itself(mf):
+def test_your_bias_is_the_folded_users_bias_above_the_average_users(mf):
+    user = fold_in_linear(mf, MINE)
+    table = explain(mf, MINE, mf.item_ids_[:3])
+    assert table["your bias"].nunique() == 1  # the same for every movie
+    assert table["your bias"].iloc[0] == pytest.approx(user.user_bias - mf.user_bias_.mean())
+    generous = explain(mf, {m: 5.0 for m in MINE}, mf.item_ids_[:3])
+    harsh = explain(mf, {m: 1.0 for m in MINE}, mf.item_ids_[:3])
+    assert generous["your bias"].iloc[0] > 0 > harsh["your bias"].iloc[0]
+
+
+def test_a_higher_rating_raises_the_movie_itself_and_leaves_the_base_alone(mf):
+    # d x_0 / d surprise_0 = q_0 . (Q^T Q + Lambda)^-1 q_0 > 0
     low, high = explain(mf, {**MINE, 0: 1.0}, [0]), explain(mf, {**MINE, 0: 5.0}, [0])
-    assert high.loc[0, 0] > low.loc[0, 0]
     assert high.loc[0, "score"] > low.loc[0, "score"]
-    pd.testing.assert_series_equal(high.loc[0, list(BASE_TERMS)], low.loc[0, list(BASE_TERMS)])
+    assert high.loc[0, 0] + high.loc[0, "your bias"] > low.loc[0, 0] + low.loc[0, "your bias"]
+    pd.testing.assert_series_equal(high.loc[0, list(BASE_TERMS[:2])], low.loc[0, list(BASE_TERMS[:2])])
 
 
 def test_a_frame_and_a_dict_give_the_same_user(mf):
@@ -89,15 +100,20 @@ def test_unknown_target_movie(mf):
 
 
 def test_reasons_name_the_biggest_positive_terms():
-    table = pd.DataFrame({"movie bias": [0.1, 0.3], "average user": [0.2, 0.2], 10: [0.5, -0.1], 20: [0.2, -0.2],
+    table = pd.DataFrame({"movie bias": [0.1, 0.3], "average user": [0.2, 0.2], "your bias": [0.9, 0.9],
+                          10: [0.5, -0.1], 20: [0.2, -0.2],
                           30: [-0.1, -0.3]}, index=pd.Index([1, 2], name="movieId"))  # fmt: skip
     table["score"] = table.sum(axis=1)
     table["predicted"] = 0.0
     words = reasons(table, {10: 5.0, 20: 4.5, 30: 1.0}, {10: "Alien", 20: "Heat", 30: "Cats"}, n=3)
-    assert words[1] == "because you rated Alien 5 stars (+0.50) and Heat 4.5 stars (+0.20)"
+    loved_cats = table.copy()
+    loved_cats[30] = [0.9, -0.3]
+    one = reasons(loved_cats, {10: 5.0, 20: 4.5, 30: 1.0}, {10: "Alien", 20: "Heat", 30: "Cats"}, n=1)
+    assert one[1] == "because you rated Cats 1 star (+0.900)"
+    assert words[1] == "because you rated Alien 5 stars (+0.500) and Heat 4.5 stars (+0.200)"
     assert words[2].startswith("mostly its movie bias")
     assert reasons(table, {10: 5.0, 20: 4.5, 30: 1.0}, {10: "Alien", 20: "Heat", 30: "Cats"}, n=1)[1] == \
-        "because you rated Alien 5 stars (+0.50)"
+        "because you rated Alien 5 stars (+0.500)"
 
 
 def test_stars():
