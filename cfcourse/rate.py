@@ -26,10 +26,10 @@ from cfcourse.validation import check_positive_int
 __all__ = ["STAR_OPTIONS", "NO_WIDGETS", "star_label", "search_titles", "your_list", "rate_movies", "RatingPanel"]
 
 STAR_OPTIONS = (("–", 0.0),) + tuple(
-    (f"{RATING_MIN + k * RATING_STEP:g}", RATING_MIN + k * RATING_STEP)
-    for k in range(int(round((RATING_MAX - RATING_MIN) / RATING_STEP)) + 1)
+    (f"{int(v) or ''}{'½' if v % 1 else ''}", v)
+    for v in (RATING_MIN + k * RATING_STEP for k in range(int(round((RATING_MAX - RATING_MIN) / RATING_STEP)) + 1))
 )
-"""The buttons of a row: (label, stars); 0.0 ("–") means not rated."""
+"""The buttons of a row: (label, stars), "½" to "5" in half stars; 0.0 ("–") means not rated."""
 
 NO_WIDGETS = (
     "The rating panel needs ipywidgets, which is not installed here: rate by editing the dict my_ratings "
@@ -82,7 +82,8 @@ class RatingPanel:
     ----------
     widget : ipywidgets.VBox
         Search box, results, shortlist, "your list" (classes ``cf-search``,
-        ``cf-rate-row``, ``cf-your-list`` for tests and styling).
+        ``cf-results``, ``cf-shortlist``, ``cf-rate-row`` and ``cf-your-list``,
+        for the browser test and for styling).
     my_ratings : dict {movieId: stars}
     """
 
@@ -97,8 +98,10 @@ class RatingPanel:
                                    continuous_update=True, layout=widgets.Layout(width="420px"))  # fmt: skip
         self.search.add_class("cf-search")
         self.results = widgets.VBox([])
+        self.results.add_class("cf-results")
         self.search.observe(self._on_search, names="value")
         self.shortlist = widgets.VBox([self._row(movie_id, self._listed) for movie_id in shortlist])
+        self.shortlist.add_class("cf-shortlist")
         self.list = widgets.HTML()
         self.list.add_class("cf-your-list")
         self._show_list()

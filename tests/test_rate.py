@@ -19,6 +19,7 @@ def buttons(row):
 def test_star_options_run_from_half_a_star_to_five_and_none():
     assert STAR_OPTIONS[0] == ("–", 0.0)
     assert [v for _, v in STAR_OPTIONS[1:]] == [0.5 * k for k in range(1, 11)]
+    assert [label for label, _ in STAR_OPTIONS] == ["–", "½", "1", "1½", "2", "2½", "3", "3½", "4", "4½", "5"]
 
 
 def test_star_label_and_your_list():
