@@ -147,13 +147,13 @@ class RatingPanel:
         self.list.value = f"<pre>{html.escape(your_list(self.my_ratings, self.titles))}</pre>"
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-        bundle["text/plain"] = (
+        # The widget view by hand (ipywidgets 8 builds the same; 7, still found in some hosted
+        # notebooks, has no _repr_mimebundle_), and a short text for places that show no widgets.
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        return {"application/vnd.jupyter.widget-view+json": view, "text/plain": (
             f"Rating panel: {len(self.shortlist.children)} movies to rate, search for more; it edits my_ratings "
             f"({len(self.my_ratings)} rated now).\n{your_list(self.my_ratings, self.titles)}"
-        )
-        return bundle
+        )}
 
 
 def rate_movies(my_ratings: MutableMapping, titles: pd.Series, shortlist: Iterable, *, max_results: int = 8,

@@ -67,7 +67,9 @@ def test_search_results_can_be_rated_and_stay_in_step_with_the_shortlist():
 def test_the_stored_text_says_what_the_panel_is():
     panel = rate_movies({260: 5.0}, TITLES, [2571, 260])
     bundle = panel._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    own = panel.widget._repr_mimebundle_()  # what ipywidgets itself would show: the same view
+    assert own["application/vnd.jupyter.widget-view+json"] == bundle["application/vnd.jupyter.widget-view+json"]
     assert bundle["text/plain"].startswith("Rating panel: 2 movies to rate, search for more; it edits my_ratings (1 rated now).")
     assert "Star Wars: Episode IV" in bundle["text/plain"]
 
