@@ -89,6 +89,13 @@ class RatingPanel:
 
     def __init__(self, widgets, my_ratings: MutableMapping, titles: pd.Series, shortlist: Iterable,
                  *, max_results: int = 8, on_change: Callable[[MutableMapping], None] | None = None) -> None:  # fmt: skip
+        allowed = {v for _, v in STAR_OPTIONS[1:]}
+        for movie_id, stars in my_ratings.items():
+            if stars not in allowed:
+                raise ValueError(
+                    f"my_ratings[{movie_id!r}] = {stars!r}, but the panel shows half stars from {RATING_MIN} to "
+                    f"{RATING_MAX}; use one of those (e.g. {min(max(round(float(stars) * 2) / 2, RATING_MIN), RATING_MAX)})."
+                )
         self._w, self.my_ratings, self.titles = widgets, my_ratings, titles
         self.max_results, self.on_change = check_positive_int(max_results, "max_results"), on_change
         self._listed: dict = {}  # movieId -> its buttons in the shortlist
@@ -122,6 +129,10 @@ class RatingPanel:
         return row
 
     def _on_search(self, change) -> None:
+        for row in self.results.children:  # the old results go, with their widgets' comms
+            for child in row.children:
+                child.close()
+            row.close()
         self._found = {}
         self.results.children = [self._row(m, self._found) for m in search_titles(self.titles, change["new"], self.max_results)]
 

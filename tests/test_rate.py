@@ -64,6 +64,12 @@ def test_search_results_can_be_rated_and_stay_in_step_with_the_shortlist():
     assert panel.results.children == ()
 
 
+@pytest.mark.parametrize("stars, fix", [(4.2, "e.g. 4.0"), (7.0, "e.g. 5.0"), ("4", "e.g. 4.0")])
+def test_a_rating_the_buttons_cannot_show_is_refused(stars, fix):
+    with pytest.raises(ValueError, match=rf"my_ratings\[1\] = .*half stars from 0.5 to 5.0.*{fix}"):
+        rate_movies({1: stars}, TITLES, [1])
+
+
 def test_the_stored_text_says_what_the_panel_is():
     panel = rate_movies({260: 5.0}, TITLES, [2571, 260])
     bundle = panel._repr_mimebundle_()
