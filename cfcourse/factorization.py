@@ -259,6 +259,39 @@ class MatrixFactorization:
         i = self.item_index_.get_loc(movie_id)
         return self._ranked(unit @ unit[i], np.array([i]), n, "similarity")
 
+    def similar_users(self, user, n: int = 10) -> pd.DataFrame:
+        """The ``n`` trained users whose factor vectors point the most the same way as ``user``'s.
+
+        ``user`` is a userId seen in training (left out of its own list) or a
+        ``FoldedUser`` from ``fold_in``. Cosine similarity of the rows of
+        ``user_factors_`` (biases left out: they say how generous a rater is,
+        not what they like); the raw-table cosine of notebook 09 needs
+        ratings of the same movies, this needs none. Returns a DataFrame with
+        columns ``userId`` and ``similarity`` (float64 in [-1, 1]), ranked by
+        ``top_n``. Introduced in notebooks/12_your_recommendations.ipynb.
+        """
+        check_is_fitted(self, "model_", "similar_users")
+        check_scalar_id(user, "userId or FoldedUser", "similar_users")
+        check_positive_int(n, "n")
+        factors = self.user_factors_
+        if isinstance(user, FoldedUser):
+            vector, exclude = np.asarray(user.user_factors, dtype=np.float64), _EMPTY
+        elif user in self.user_index_:
+            u = self.user_index_.get_loc(user)
+            vector, exclude = factors[u], np.array([u])
+        else:
+            raise ColdStartError(
+                f"{USER} {user!r} was never seen in training, so it has no vector; fold the user in first "
+                "(fold_in(ratings)) and pass the FoldedUser."
+            )
+        if vector.shape != (factors.shape[1],):
+            raise ValueError(f"the user's vector has shape {vector.shape}, the model's users ({factors.shape[1]},); "
+                             "fold the user in with this model.")  # fmt: skip
+        norms = np.linalg.norm(factors, axis=1) * np.linalg.norm(vector)
+        sims = factors @ vector / np.where(norms > 0, norms, 1.0)
+        chosen = top_n(sims, n, exclude=exclude, ids=self.user_ids_)
+        return pd.DataFrame({USER: self.user_ids_[chosen], "similarity": sims[chosen]})
+
     def fold_in(self, ratings: pd.DataFrame, *, prior: str | tuple[float, float] = FOLD_IN_PRIOR, n_steps: int = 20) -> FoldedUser:
         """Place a new user in the factor space from a few ratings, without retraining.
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from cfcourse.coldstart import FoldedUser
 from cfcourse.columns import ITEM, RATING, USER
 from cfcourse.errors import ColdStartError
 from cfcourse.models import DotProductBias
@@ -475,6 +476,96 @@ class ImplicitFactorization(_WatchedRanker):
 
     def _user_scores(self, u: int) -> np.ndarray:
         return self.item_factors_ @ self.user_factors_[u] + self.item_bias_
+
+    def recommend(self, user_id, n: int = 10, exclude_seen: bool = True) -> pd.DataFrame:
+        """The ``n`` best-scored movies for a training userId or a ``FoldedUser`` from ``fold_in``.
+
+        As ``_WatchedRanker.recommend`` (a DataFrame with ``movieId`` and
+        ``score``, highest first, ``top_n`` order); a ``FoldedUser``'s seen
+        movies are its ``item_ids``.
+        """
+        if not isinstance(user_id, FoldedUser):
+            return super().recommend(user_id, n, exclude_seen)
+        check_is_fitted(self, "model_", "recommend")
+        n = check_positive_int(n, "n")
+        scores = self.item_factors_ @ user_id.user_factors + self.item_bias_
+        seen = self.item_index_.get_indexer(user_id.item_ids) if exclude_seen else None
+        chosen = top_n(scores, n, exclude=None if seen is None else seen[seen >= 0], ids=self.item_ids_)
+        return pd.DataFrame({ITEM: self.item_ids_[chosen], "score": scores[chosen]})
+
+    def fold_in(self, ratings: pd.DataFrame, *, n_steps: int = 50) -> FoldedUser:
+        """A new user's vector from what they watched, the movies' weights held fixed.
+
+        Minimises the training loss of one user over their vector ``p`` alone::
+
+            -sum_i w_i log softmax(V p + b)_i + n_users * weight_decay * |p|^2
+
+        with ``w`` the user's normalised weights as in ``fit`` (1 per watched
+        movie, ``1 + liked_weight`` when rated ``>= liked_threshold``, summing
+        to 1) and ``n_users`` training users (``fit`` averages the softmax loss
+        over users but penalises each row once). The problem is convex; Newton
+        steps with a backtracking line search solve it (gradient
+        ``V^T (softmax - w) + 2 lam p``, Hessian ``V^T (diag(s) - s s^T) V + 2 lam I``).
+        The same objective is used with either ``loss``.
+
+        Parameters
+        ----------
+        ratings : DataFrame with column ``movieId`` (and ``rating`` if ``liked_weight > 0``)
+            One new user's watched movies; movies never seen in training are
+            left out (at least one must be known).
+        n_steps : int, default 50
+            At most this many Newton steps (it stops when the gradient vanishes).
+
+        Returns
+        -------
+        FoldedUser
+            ``user_factors`` of shape (n_factors,), ``user_bias`` 0.0 (it cannot
+            change a list), ``item_ids`` the known watched movies. Pass it to ``recommend``.
+
+        Introduced in notebooks/12_your_recommendations.ipynb.
+        """
+        check_is_fitted(self, "model_", "fold_in")
+        n_steps = check_positive_int(n_steps, "n_steps")
+        if not isinstance(ratings, pd.DataFrame) or ITEM not in ratings.columns:
+            raise TypeError(f"ratings must be a DataFrame with a {ITEM!r} column (and {RATING!r} when "
+                            f"liked_weight > 0), got {type(ratings).__name__}.")  # fmt: skip
+        if self.liked_weight > 0 and RATING not in ratings.columns:
+            raise ValueError(f"liked_weight={self.liked_weight} weighs liked movies by their rating, but ratings "
+                             f"has no {RATING!r} column; add it.")  # fmt: skip
+        check_ratings(ratings.assign(_user=0), columns=("_user", ITEM), scale=None)
+        idx = self.item_index_.get_indexer(ratings[ITEM].to_numpy())
+        known = idx >= 0
+        if not known.any():
+            raise ColdStartError(f"none of the {len(idx)} movies was in the training ratings; nothing to fold in.")
+        weights = np.ones(int(known.sum()))
+        if self.liked_weight > 0:
+            weights += self.liked_weight * (ratings[RATING].to_numpy(np.float64)[known] >= self.liked_threshold)
+        w = np.zeros(len(self.item_ids_))
+        w[idx[known]] = weights / weights.sum()
+        V, b = self.item_factors_, self.item_bias_
+        lam = len(self.user_ids_) * self.weight_decay
+
+        def objective(p):
+            logits = V @ p + b
+            top = logits.max()
+            return float(-(w @ logits) + top + np.log(np.exp(logits - top).sum()) + lam * p @ p)
+
+        p = np.zeros(V.shape[1])
+        value = objective(p)
+        for _ in range(n_steps):
+            logits = V @ p + b
+            s = np.exp(logits - logits.max())
+            s /= s.sum()
+            grad = V.T @ (s - w) + 2 * lam * p
+            if np.abs(grad).max() < 1e-10:
+                break
+            Vs = V.T @ s
+            hess = (V.T * s) @ V - np.outer(Vs, Vs) + 2 * lam * np.eye(len(p))
+            step, t = np.linalg.solve(hess, grad), 1.0
+            while objective(p - t * step) > value and t > 1e-8:
+                t /= 2
+            p, value = p - t * step, objective(p - t * step)
+        return FoldedUser(user_factors=p, user_bias=0.0, item_ids=ratings[ITEM].to_numpy()[known].copy())
 
     def score_matrix(self) -> np.ndarray:
         """Every training user's score of every movie, ndarray of shape (n_users, n_items), float64."""

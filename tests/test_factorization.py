@@ -440,3 +440,29 @@ def test_fold_in_prior_keeps_one_answer_from_being_over_read(world, fitted):
     bare = np.linalg.norm(fitted.fold_in(one, prior=(0.0, 0.0)).vector - average)
     shrunk = np.linalg.norm(fitted.fold_in(one).vector - average)
     assert shrunk < 0.8 * bare
+
+
+# --- issue 13: the trained users most like a user, from learned vectors
+def test_similar_users_by_cosine_of_learned_vectors(fitted):
+    factors = fitted.user_factors_
+    u0 = fitted.user_ids_[0]
+    table = fitted.similar_users(u0, n=5)
+    assert list(table.columns) == ["userId", "similarity"] and len(table) == 5 and u0 not in table["userId"].tolist()
+    unit = factors / np.linalg.norm(factors, axis=1, keepdims=True)
+    sims = unit @ unit[0]
+    sims[0] = -np.inf
+    assert table["userId"].tolist() == fitted.user_ids_[np.argsort(-sims, kind="stable")[:5]].tolist()
+    np.testing.assert_allclose(table["similarity"], np.sort(sims)[::-1][:5])
+    # a folded user with a trained user's exact vector finds that user first, with similarity 1
+    twin = FoldedUser(user_factors=factors[3] * 2.0, user_bias=0.0, item_ids=np.array([], dtype=np.int64))
+    first = fitted.similar_users(twin, n=1)
+    assert first["userId"].tolist() == [fitted.user_ids_[3]] and first["similarity"].iloc[0] == pytest.approx(1.0)
+
+
+def test_similar_users_errors(fitted):
+    with pytest.raises(ColdStartError, match="fold the user in first"):
+        fitted.similar_users(-5)
+    with pytest.raises(TypeError, match="one userId"):
+        fitted.similar_users([1, 2])
+    with pytest.raises(ValueError, match="fold the user in with this model"):
+        fitted.similar_users(FoldedUser(user_factors=np.ones(7), user_bias=0.0, item_ids=np.array([])))

@@ -201,3 +201,50 @@ def test_lazy_export():
     import cfcourse
 
     assert cfcourse.ImplicitFactorization is ImplicitFactorization
+
+
+# --- issue 13: a new user folded into the ranking model
+def _fold_objective(model, p, w):
+    lam = len(model.user_ids_) * model.weight_decay
+    logits = torch.tensor(model.item_factors_) @ p + torch.tensor(model.item_bias_)
+    return -(torch.tensor(w) * torch.log_softmax(logits, dim=0)).sum() + lam * (p @ p)
+
+
+def test_fold_in_minimises_the_one_user_training_loss():
+    ratings = random_world()
+    model = ImplicitFactorization(**SMALL).fit(ratings)
+    mine = pd.DataFrame({"movieId": [1, 4, 7, 10, 999], "rating": [5.0, 1.0, 4.5, 3.0, 5.0]})  # 999: unknown
+    folded = model.fold_in(mine)
+    assert folded.item_ids.tolist() == [1, 4, 7, 10] and folded.user_factors.shape == (4,)
+    w = np.zeros(len(model.item_ids_))
+    idx = model.item_index_.get_indexer([1, 4, 7, 10])
+    w[idx] = [1 + 3.0, 1, 1 + 3.0, 1]  # liked_weight 3 for ratings >= 4
+    w /= w.sum()
+    p = torch.tensor(folded.user_factors, requires_grad=True)
+    _fold_objective(model, p, w).backward()
+    assert float(p.grad.abs().max()) < 1e-8  # autograd agrees: the gradient vanishes at the solution
+    for delta in np.eye(4) * 0.05:  # and it is a minimum
+        moved = torch.tensor(folded.user_factors + delta)
+        assert float(_fold_objective(model, moved, w)) > float(_fold_objective(model, p.detach(), w))
+
+
+def test_a_folded_user_gets_their_groups_movie():
+    model = ImplicitFactorization(**SMALL).fit(tiny_world())
+    folded = model.fold_in(pd.DataFrame({"movieId": [40, 50], "rating": [4.0, 4.0]}))
+    top = model.recommend(folded, n=2)
+    assert top["movieId"].iloc[0] == 60 and not {40, 50} & set(top["movieId"])
+    assert model.recommend(folded, n=10, exclude_seen=False)["movieId"].iloc[:3].tolist().count(40) == 1
+
+
+def test_fold_in_errors():
+    model = ImplicitFactorization(**SMALL).fit(tiny_world())
+    with pytest.raises(ColdStartError, match="nothing to fold in"):
+        model.fold_in(pd.DataFrame({"movieId": [999], "rating": [4.0]}))
+    with pytest.raises(ValueError, match="has no 'rating' column"):
+        model.fold_in(pd.DataFrame({"movieId": [40]}))
+    with pytest.raises(TypeError, match="'movieId' column"):
+        model.fold_in([40, 50])
+    with pytest.raises(NotFittedError):
+        ImplicitFactorization().fold_in(pd.DataFrame({"movieId": [40], "rating": [4.0]}))
+    events = ImplicitFactorization(**{**SMALL, "liked_weight": 0}).fit(tiny_world().drop(columns="rating"))
+    assert events.recommend(events.fold_in(pd.DataFrame({"movieId": [10, 20]})), n=1)["movieId"].tolist() == [30]

@@ -8,7 +8,10 @@ lab does, and asks it (with ``jupyter_client``) which Python it is and where it
 runs. The last starts the README's ``./course lab`` and opens the lab page in
 headless Chromium, driven by playwright: the index notebook must render, and
 JupyterLab's "Jupyter news?" pop-up must not appear (skipped where Chromium is not
-installed; ``.ci/run`` installs it).
+installed; ``.ci/run`` installs it). The last opens notebook 12 (up to its rating
+panel, copied to a folder of its own) in a lab that starts its kernel, runs it from
+the Run menu, and rates movies with clicks and the keyboard: "your list" must follow
+(in CI a missing Chromium fails it rather than skipping it).
 
 Nothing here leaves 127.0.0.1: the server does not look for news or updates, and
 the browser refuses (and the test reports) every request to another host.
@@ -119,8 +122,12 @@ class Lab:
         return f"--- JupyterLab server log ({self.log}), last {chars} characters ---\n{text[-chars:]}"
 
 
-def _start_lab(workdir: Path, launcher: list[str] | None = None) -> Lab:
-    """Start JupyterLab; ``launcher`` replaces the plain ``jupyter lab`` command line (root dir, root user)."""
+def _start_lab(workdir: Path, launcher: list[str] | None = None, *, root: Path = ROOT, starts_kernel: bool = False) -> Lab:
+    """Start JupyterLab; ``launcher`` replaces the plain ``jupyter lab`` command line (root dir, root user).
+
+    ``root`` is the folder it serves; ``starts_kernel`` lets an opened notebook start its kernel (for a
+    test that runs cells in the page).
+    """
     port, token = _free_port(), secrets.token_hex(24)
     log = workdir / f"server-{port}.log"
     env = dict(os.environ)
@@ -130,7 +137,7 @@ def _start_lab(workdir: Path, launcher: list[str] | None = None) -> Lab:
         env[var] = str(workdir / sub)
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     command = [
-        *(launcher or [*_jupyter(), "lab", f"--ServerApp.root_dir={ROOT}", "--allow-root"]),  # CI runs as root
+        *(launcher or [*_jupyter(), "lab", f"--ServerApp.root_dir={root}", "--allow-root"]),  # CI runs as root
         "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         # nothing leaves 127.0.0.1
@@ -139,10 +146,10 @@ def _start_lab(workdir: Path, launcher: list[str] | None = None) -> Lab:
         "--LabApp.extension_manager=readonly",
         # The browser check only looks; a kernel started by the page (and killed with
         # it while still starting) once left the server's shutdown hanging.
-        "--LabApp.notebook_starts_kernel=False",
+        f"--LabApp.notebook_starts_kernel={starts_kernel}",
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     lab = Lab(f"http://127.0.0.1:{port}", token, log, process, runtime=workdir / "runtime")
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -292,3 +299,132 @@ def _look_at_the_lab(lab: Lab, chromium: str, tmp_path: Path) -> None:
     assert Path(INDEX).name in found["tab"], f"the current tab is not the index notebook: {found['tab']}"
     assert not toasts, f"the lab shows pop-ups over the notebook: {toasts}"
     assert not outside, f"the lab page tried to load from outside 127.0.0.1: {outside}"
+
+
+
+# --------------------------------------------------------------------- notebook 12's rating panel
+
+RATE_NOTEBOOK = "notebooks/12_your_recommendations.ipynb"
+RATE_TAG = "rate-panel"          # the cell that shows the panel
+PANEL_TIMEOUT = 180              # seconds from "Run All Cells" until the panel shows
+CLICK_TIMEOUT = 60               # seconds for the kernel to answer one click
+YOUR_LIST = "() => { const e = document.querySelector('.cf-your-list'); return e ? e.innerText : null; }"
+
+
+def _chromium_or_skip() -> str:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):  # .ci/run installs it: a CI run without it must not pass quietly
+            pytest.fail("chromium is not installed in CI: .ci/run should have installed it with apt-get", pytrace=False)
+        pytest.skip("chromium is not installed: apt-get install chromium (Debian/Ubuntu) to run the browser check")
+    return chromium
+
+
+def _rate_notebook_copy(folder: Path) -> Path:
+    """Notebook 12 up to its rating panel, outputs cleared, in a folder of its own (the repository stays untouched)."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / RATE_NOTEBOOK, as_version=4)
+    last = next(i for i, c in enumerate(nb.cells) if RATE_TAG in c.metadata.get("tags", []))
+    nb.cells = nb.cells[: last + 1]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    path = folder / RATE_NOTEBOOK
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.skipif(Path(sys.prefix).resolve() != (ROOT / ".venv").resolve(),
+                    reason="the lab's kernel must be the course's .venv; these tests run from another environment")
+def test_rating_movies_in_the_panel_changes_the_list(tmp_path):
+    # A learner opens notebook 12 in JupyterLab, runs it, and rates movies with the mouse and the
+    # keyboard; "your list" under the panel is rewritten by the kernel from the dict the clicks edit.
+    chromium = _chromium_or_skip()
+    served = tmp_path / "served"
+    _rate_notebook_copy(served)
+    lab = _start_lab(tmp_path, root=served, starts_kernel=True)
+    try:
+        with lab.log_on_failure():
+            seen = _rate_in_the_browser(lab, chromium, tmp_path)
+    finally:
+        _stop(lab.process, grace=5)
+    first, after_click, after_search, after_clear = seen["lists"]
+    assert first.startswith("Your list (8 rated):") and "Pulp Fiction" not in first and "Titanic" in first
+    assert after_click.startswith("Your list (9 rated):") and "★★★★★ 5      Pulp Fiction" in after_click
+    assert after_search.startswith("Your list (10 rated):") and "★★★★½ 4.5    Toy Story" in after_search
+    assert after_clear.startswith("Your list (9 rated):") and "Titanic" not in after_clear
+    assert seen["results"][0] == "Toy Story", seen["results"]
+    assert not seen["outside"], f"the lab page tried to load from outside 127.0.0.1: {seen['outside']}"
+    print(f"browser check: panel shown {seen['panel_s']:.1f} s after Run All; three changes seen in "
+          f"{seen['clicks_s']:.1f} s; whole test {seen['total_s']:.1f} s")
+
+
+def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    outside, lists = [], []
+    start = time.monotonic()
+
+    def only_local(route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    def list_changed_to(page, text: str) -> str:
+        page.wait_for_function(f"() => {{ const t = ({YOUR_LIST})(); return t && t.startsWith({json.dumps(text)}); }}",
+                               timeout=CLICK_TIMEOUT * 1000)
+        lists.append(page.evaluate(YOUR_LIST))
+        return lists[-1]
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("**/*", only_local)
+            try:
+                page.goto(f"{lab.url}/lab/tree/{RATE_NOTEBOOK}?token={lab.token}", timeout=BROWSER_TIMEOUT * 1000)
+                page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(timeout=BROWSER_TIMEOUT * 1000)
+                # the notebook's own kernel, started by the page, must be up before anything runs
+                page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=BROWSER_TIMEOUT * 1000)
+                # Run > Run All Cells, with the mouse
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                clicked = time.monotonic()
+                page.locator(".cf-your-list").wait_for(timeout=PANEL_TIMEOUT * 1000)
+                panel_s = time.monotonic() - clicked
+                lists.append(page.evaluate(YOUR_LIST))
+                # a click on the 5 of a shortlisted movie
+                shortlist_row = page.locator(".cf-shortlist .cf-rate-row").filter(has_text="Pulp Fiction")
+                shortlist_row.get_by_role("button", name="5", exact=True).click()
+                list_changed_to(page, "Your list (9 rated):")
+                # type a title into the search box, then rate the first result
+                page.locator(".cf-search input").click()
+                page.keyboard.type("toy story")
+                # results follow each key; wait for those of the whole query
+                page.wait_for_function("""() => {
+                    const t = [...document.querySelectorAll('.cf-results .cf-rate-row .widget-html-content')]
+                        .map(e => e.innerText.trim());
+                    return t.length > 0 && t.every(x => x.toLowerCase().includes('toy story'));
+                }""", timeout=CLICK_TIMEOUT * 1000)
+                results = [t.strip() for t in page.locator(".cf-results .cf-rate-row .widget-html-content").all_inner_texts()]
+                page.locator(".cf-results .cf-rate-row").first.get_by_role("button", name="4½", exact=True).click()
+                list_changed_to(page, "Your list (10 rated):")
+                # "–" takes a rating back
+                page.locator(".cf-shortlist .cf-rate-row").filter(has_text="Titanic").get_by_role(
+                    "button", name="–", exact=True).click()
+                list_changed_to(page, "Your list (9 rated):")
+                clicks_s = time.monotonic() - clicked - panel_s
+                page.screenshot(path=str(tmp_path / "rate.png"), full_page=True)
+            except PlaywrightTimeout:
+                page.screenshot(path=str(tmp_path / "rate.png"), full_page=True)
+                pytest.fail(f"the rating panel did not respond as expected (screenshot: {tmp_path / 'rate.png'}); "
+                            f"lists seen so far: {lists}\nvisible text: {page.inner_text('body')[-2000:]}", pytrace=False)
+        finally:
+            browser.close()
+    return {"lists": lists, "results": results, "outside": outside, "panel_s": panel_s, "clicks_s": clicks_s,
+            "total_s": time.monotonic() - start}
