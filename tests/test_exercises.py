@@ -419,7 +419,7 @@ def _generic_function_exercises():
     return [pytest.param(e, id=e.key) for e in all_exercises() if e.kind == "function" and e.generic]
 
 
-REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex09.q1", "ex10.q2"]
+REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex09.q2", "ex10.q2"]
 """Issue 12 / 15: the exercises rewritten as transfer tasks that the generic checker judges."""
 
 
@@ -515,7 +515,7 @@ def test_ex07_q1_numbers_are_the_toy_worlds():
     assert low + (high - low) / (1 + np.exp(-new_x)) == pytest.approx(5.0, abs=1e-3)
 
 
-def test_ex09_q1_never_lists_the_user_and_ranks_by_direction():
+def test_ex09_q2_never_lists_the_user_and_ranks_by_direction():
     from cfcourse.exercises import ex09
 
     f = ex09.USER_FACTORS
@@ -553,18 +553,18 @@ def test_ex10_q1_least_misery():
     assert ex10.q1.check(by_hand).status == "correct"
 
 
-def test_ex03_q2_wants_the_one_hot_product_not_indexing():
+def test_ex03_q1_wants_the_one_hot_product_not_indexing():
     from cfcourse.embeddings import one_hot
     from cfcourse.exercises import ex03
 
     for indexed in (lambda w, idx: w[idx], lambda w, idx: w[idx, :], lambda w, idx: np.stack([w[i] for i in idx]),
                     lambda w, idx: np.take(w, idx, axis=0)):  # fmt: skip
-        result = ex03.q2.check(indexed)
+        result = ex03.q1.check(indexed)
         assert result.status == "incorrect" and "build it as a product" in result.message
-    result = ex03.q2.check(lambda w, idx: one_hot(idx, len(idx)) @ w)
+    result = ex03.q1.check(lambda w, idx: one_hot(idx, len(idx)) @ w)
     assert "needs one column per row of weights, n = len(weights)" in result.message
     assert "raw ids" not in result.message
-    assert ex03.q2.check(lambda w, idx: np.eye(len(w))[idx] @ w).status == "correct"
+    assert ex03.q1.check(lambda w, idx: np.eye(len(w))[idx] @ w).status == "correct"
 
 
 def test_ex02_q1_a_shape_is_a_tuple():

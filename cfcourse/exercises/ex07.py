@@ -1,4 +1,4 @@
-"""Exercises of notebooks/07_biases.ipynb: a bias that moves a prediction, reading biases, and their gradient.
+"""Exercises of notebooks/07_biases.ipynb: a bias that moves a prediction (q1), a bias gradient (q2), reading biases (q3).
 
 In the notebook::
 
@@ -91,7 +91,7 @@ def _check_harshest(answer):
     return "Ben's bias of -0.7 lowers the score of every movie he rates: he is the harsh rater."
 
 
-q2 = Exercise(
+q3 = Exercise(
     "Who is the harsh rater?",
     notebook=NOTEBOOK,
     section="5. What the biases capture",
@@ -109,7 +109,7 @@ def user_bias_gradient(grad_scores):
     return grad_scores.sum(axis=1)
 
 
-q3 = Exercise(
+q2 = Exercise(
     "The gradient of the user biases",
     notebook=NOTEBOOK,
     section="3. Gradients for the full model",

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/11_implicit_feedback.ipynb: a negative sampler, EASE's weights, catalogue coverage.
+"""Exercises of notebooks/11_implicit_feedback.ipynb: EASE's weights (q1), a negative sampler (q2), beyond accuracy (q3).
 
 In the notebook::
 
@@ -7,7 +7,7 @@ In the notebook::
     def sample_negative(watched_row, rng):
         return ____
 
-    ex11.q1.check(sample_negative)
+    ex11.q2.check(sample_negative)
 """
 
 import numpy as np
@@ -62,7 +62,7 @@ def _check_sampler(answer):
     return "only unwatched movies, each of them possible: a fair negative."
 
 
-q1 = Exercise(
+q2 = Exercise(
     "A negative sampler",
     notebook=NOTEBOOK,
     section="4. The course's model trained to rank",
@@ -88,7 +88,7 @@ def _inverse(X, reg):
 
 X_SMALL = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 1]], dtype=float)
 
-q2 = Exercise(
+q1 = Exercise(
     "EASE's weights",
     notebook=NOTEBOOK,
     section="3. Neighbours and EASE",

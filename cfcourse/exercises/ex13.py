@@ -1,4 +1,4 @@
-"""Exercises of notebooks/13_scaling_up_and_out.ipynb: one ALS solve, and the rows a batch touches.
+"""Exercises of notebooks/13_scaling_up_and_out.ipynb: where the time goes (q1), and one ALS solve (q2).
 
 In the notebook::
 
@@ -7,7 +7,7 @@ In the notebook::
     def solve_user(item_factors, ratings, reg):
         return ____
 
-    ex13.q1.check(solve_user)
+    ex13.q2.check(solve_user)
 """
 
 import numpy as np
@@ -33,7 +33,7 @@ def _solve_cases():
     return cases
 
 
-q1 = Exercise(
+q2 = Exercise(
     "One ALS half-step for one user",
     notebook=NOTEBOOK,
     section="4. ALS: the same equation, another optimiser",
@@ -60,7 +60,7 @@ def rows_touched(user_idx, item_idx):
     return len(np.unique(user_idx)) + len(np.unique(item_idx))
 
 
-q2 = Exercise(
+q1 = Exercise(
     "Rows a batch touches",
     notebook=NOTEBOOK,
     section="1. Where the time goes",
