@@ -419,7 +419,7 @@ def _generic_function_exercises():
     return [pytest.param(e, id=e.key) for e in all_exercises() if e.kind == "function" and e.generic]
 
 
-REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex08.q1", "ex09.q1", "ex10.q2"]
+REWRITTEN = ["ex04.q1", "ex05.q1", "ex06.q1", "ex07.q2", "ex08.q1", "ex09.q2", "ex10.q2", "ex11.q3"]
 """Issue 12 / 15: the exercises rewritten as transfer tasks that the generic checker judges."""
 
 
@@ -515,7 +515,7 @@ def test_ex07_q1_numbers_are_the_toy_worlds():
     assert low + (high - low) / (1 + np.exp(-new_x)) == pytest.approx(5.0, abs=1e-3)
 
 
-def test_ex09_q1_never_lists_the_user_and_ranks_by_direction():
+def test_ex09_q2_never_lists_the_user_and_ranks_by_direction():
     from cfcourse.exercises import ex09
 
     f = ex09.USER_FACTORS
@@ -553,18 +553,18 @@ def test_ex10_q1_least_misery():
     assert ex10.q1.check(by_hand).status == "correct"
 
 
-def test_ex03_q2_wants_the_one_hot_product_not_indexing():
+def test_ex03_q1_wants_the_one_hot_product_not_indexing():
     from cfcourse.embeddings import one_hot
     from cfcourse.exercises import ex03
 
     for indexed in (lambda w, idx: w[idx], lambda w, idx: w[idx, :], lambda w, idx: np.stack([w[i] for i in idx]),
                     lambda w, idx: np.take(w, idx, axis=0)):  # fmt: skip
-        result = ex03.q2.check(indexed)
+        result = ex03.q1.check(indexed)
         assert result.status == "incorrect" and "build it as a product" in result.message
-    result = ex03.q2.check(lambda w, idx: one_hot(idx, len(idx)) @ w)
+    result = ex03.q1.check(lambda w, idx: one_hot(idx, len(idx)) @ w)
     assert "needs one column per row of weights, n = len(weights)" in result.message
     assert "raw ids" not in result.message
-    assert ex03.q2.check(lambda w, idx: np.eye(len(w))[idx] @ w).status == "correct"
+    assert ex03.q1.check(lambda w, idx: np.eye(len(w))[idx] @ w).status == "correct"
 
 
 def test_ex02_q1_a_shape_is_a_tuple():
@@ -593,3 +593,94 @@ def test_the_hint_is_not_the_solution(exercise):
         answer = exercise.reference_answer()
         if isinstance(answer, str) or (isinstance(answer, (int, float)) and abs(answer) >= 10):
             assert repr(answer) not in exercise.hint_text and str(answer) not in exercise.hint_text
+
+
+# ---------------------------------------------------------------- the last four "answer just above" exercises
+
+
+def test_ex01_q3_every_wrong_name_is_another_measure_recomputed_from_the_toy_world():
+    """Fay's nearest neighbour by cosine is Ben; the plain dot product picks Ana, the distance Eva, the least
+    similar is Dev, and Cleo is the old question's answer (Ana's nearest neighbour in section 7's table)."""
+    from cfcourse.exercises import ex01
+    from cfcourse.ratings import cosine_similarity
+    from cfcourse.toy import make_toy_world
+
+    world = make_toy_world()
+    table = world.label(world.table())
+    assert set(ex01.FAY) <= set(table.columns)
+    fay = np.array([ex01.FAY.get(t, 0.0) for t in table.columns])
+    cosines = pd.Series(np.asarray(cosine_similarity(np.vstack([table.to_numpy(), fay])))[-1, :-1], index=table.index)
+    assert ex01.q3.reference() == cosines.idxmax() == "Ben"
+    by_mistake = {m.description: m.answer for m in ex01.q3.mistakes}
+    assert by_mistake["the largest dot product"] == ex01._nearest_by("dot")
+    assert by_mistake["the smallest distance"] == ex01._nearest_by("distance")
+    assert by_mistake["the least similar"] == ex01._nearest_by("least") == cosines.idxmin()
+    anas = world.label(cosine_similarity(world.table()))["Ana"].drop("Ana")
+    assert by_mistake["Ana's nearest neighbour"] == anas.idxmax()
+    assert len(set(by_mistake.values()) | {"Ben"}) == 5  # every user but the answer is one named mistake
+    assert f"cosine {cosines['Ben']:.2f}" in ex01.q3.praise
+    assert f"cosine {cosines['Dev']:.2f}" in ex01.q3.mistakes[2].says
+    assert ex01.q3.check("Zoe").status == "incorrect" and ex01.q3.check(["Ben"]).status == "incorrect"
+
+
+def test_ex07_q2_genre_bias_gradient_agrees_with_autograd():
+    """A genre bias added to Z through the full model of section 3: autograd's gradient is the reference's."""
+    from cfcourse.exercises import ex07
+    from cfcourse.models import sigmoid_range
+    from cfcourse.toy import make_toy_world
+
+    world = make_toy_world()
+    ratings = torch.tensor(world.table().to_numpy())
+    mask = torch.tensor(world.mask.to_numpy(), dtype=torch.float64)
+    genre = np.array([1, 0, 2, 0, 1, 2])  # the toy movies' planted main genre (romance 1, action 0, comedy 2)
+    assert genre.tolist() == world.item_factors.to_numpy().argmax(axis=1).tolist()
+    rng = np.random.default_rng(0)
+    users, items = torch.tensor(rng.normal(0, 0.5, (5, 3))), torch.tensor(rng.normal(0, 0.5, (6, 3)))
+    genre_bias = torch.tensor(rng.normal(0, 0.5, 3), requires_grad=True)
+    scores = (users @ items.T).requires_grad_(True)
+    z = scores + genre_bias[torch.tensor(genre)][None, :]
+    z.retain_grad()
+    loss = (mask * (sigmoid_range(z, 0, 5.5) - ratings) ** 2).sum() / mask.sum()
+    loss.backward()
+    ours = ex07.genre_bias_gradient(z.grad.numpy(), genre, 3)
+    assert np.allclose(ours, genre_bias.grad.numpy())
+    # one genre per movie is the movie bias; one genre for all is a global bias
+    g = z.grad.numpy()
+    assert np.allclose(ex07.genre_bias_gradient(g, np.arange(6), 6), g.sum(axis=0))
+    assert np.allclose(ex07.genre_bias_gradient(g, np.zeros(6, dtype=int), 1), [g.sum()])
+
+
+def test_ex07_q2_a_genre_without_movies_gets_zero_and_the_shape_counts():
+    from cfcourse.exercises import ex07
+
+    assert ex07.genre_bias_gradient(np.ones((2, 3)), np.array([0, 0, 1]), 3).tolist() == [4.0, 2.0, 0.0]
+    guessed = lambda g, genre, n: np.bincount(genre, weights=g.sum(axis=0))  # noqa: E731  (ignores n_genres)
+    result = ex07.q2.check(guessed)
+    assert result.status == "incorrect" and "should have shape (3,), got (2,)" in result.message
+
+
+def test_ex11_q3_overlap_is_one_for_identical_lists_and_zero_for_disjoint_ones():
+    from cfcourse.exercises import ex11
+
+    overlap = ex11.mean_overlap
+    assert overlap({1: [1, 2, 3], 2: [3, 1, 2], 3: [2, 3, 1]}) == 1.0  # popularity's extreme: one list for all
+    assert overlap({1: [1, 2], 2: [3, 4], 3: [5, 6]}) == 0.0
+    assert overlap({1: [1, 2], 2: [2, 9]}) == 0.5
+    arrays = {u: np.array(m) for u, m in ex11.LISTS.items()}  # the notebook's lists hold arrays
+    assert overlap(arrays) == pytest.approx(5 / 9)
+
+
+def test_ex13_q1_is_section_1s_formula_at_ten_times_the_data():
+    """The growth pair is recomputed from section 1's cost of an epoch (and section 2's bound of twice the batch)."""
+    from cfcourse.exercises import ex13
+
+    def work(n_ratings, n_users, n_items, batch=1024, k=64, sparse=False):
+        rows = 2 * batch if sparse else n_users + n_items
+        return n_ratings / batch * rows * (k + 1)
+
+    now = dict(n_ratings=100_836, n_users=610, n_items=9_724)
+    big = {key: 10 * value for key, value in now.items()}
+    growth = (work(**big) / work(**now), work(**big, sparse=True) / work(**now, sparse=True))
+    assert ex13.q1.reference() == pytest.approx(growth)
+    assert ex13.q1.check((100, 10)).status == "correct" and ex13.q1.check((100.0, 10.0)).status == "correct"
+    assert "a pair (dense, sparse)" in ex13.q1.check([100, 10]).message

@@ -232,6 +232,31 @@ def test_every_exercise_sits_in_the_section_it_tests_with_its_checkpoint():
         assert setup <= i
 
 
+CHECKED = re.compile(r"\b(ex\d\d)\.q(\d+)\.check\(")
+LABEL = re.compile(r"\*\*Exercise (\d+)\b")
+
+
+@pytest.mark.parametrize("step", WRITTEN, ids=lambda s: s.file)
+def test_exercise_numbers_follow_the_notebook(step):
+    """Issue 15: moving exercises into their sections left "Exercise 2" / `ex03.q2` above `ex03.q1` in five
+    notebooks. Reading top to bottom, a learner meets q1, q2, q3 (and "Exercise 1, 2, 3") in that order."""
+    from cfcourse.exercises import all_exercises
+
+    nb = nbformat.read(step.path, as_version=4)
+    checked, labels = [], []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            checked += [(m, int(n)) for m, n in CHECKED.findall(cell.source)]
+        elif tools.CHECKPOINT_TAG not in cell.metadata.get("tags", []):
+            labels += [int(n) for n in LABEL.findall(cell.source)]
+    keys = [f"{m}.q{n}" for m, n in checked]
+    mine = sorted((e.key for e in all_exercises() if e.notebook == step.file), key=lambda k: int(k.split(".q")[1]))
+    assert keys == mine, f"{step.file} checks {keys} in this order; number them {mine} from the top"
+    assert [n for _, n in checked] == list(range(1, len(checked) + 1)), f"{step.file}: {keys}"
+    if labels:  # the markdown that introduces each exercise carries the same number
+        assert labels == [n for _, n in checked], f"{step.file}: 'Exercise N' labels {labels} for checks {keys}"
+
+
 def test_checkpoint_cells_are_generated_once_per_check():
     """A checkpoint cell left behind (its exercise moved or deleted) is dropped; a new check gets one."""
     step = next(s for s in WRITTEN if s.number == "05")

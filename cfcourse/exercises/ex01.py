@@ -12,7 +12,7 @@ In the notebook::
 
 import numpy as np
 
-from cfcourse.exercises import Case, Exercise, Incorrect, Mistake, expect_type
+from cfcourse.exercises import Case, Exercise, Mistake
 
 NOTEBOOK = "01_ratings_table.ipynb"
 
@@ -88,50 +88,63 @@ q2 = Exercise(
 )
 
 
-def most_similar_to_ana():
-    from cfcourse.ratings import cosine_similarity
+FAY = {"Laser Heist": 4.0, "Steel Fury": 1.0, "Autumn Kiss": 3.0}
+"""A newcomer's ratings of three toy movies (the others she has not seen)."""
+
+
+def _fay_and_table():
     from cfcourse.toy import make_toy_world
 
     world = make_toy_world()
-    similarity = world.label(cosine_similarity(world.table()))
-    return similarity["Ana"].drop("Ana").idxmax()
+    table = world.label(world.table())
+    fay = np.array([FAY.get(title, 0.0) for title in table.columns])
+    return fay, table
 
 
-ANA_HERSELF = Mistake("Ana herself", "Ana", "everyone is most similar to themselves (the diagonal is 1): leave Ana out")
-LEAST_SIMILAR = Mistake("the least similar", "Eva", "that is the LEAST similar user to Ana: take the largest cosine")
-NOT_A_USER = Mistake("not a user", "Zoe", "that is not a user of the toy table: answer with one of its user names")
-LOWER = "someone scores higher: take the largest cosine in Ana's column"
+def fays_nearest_neighbour():
+    fay, table = _fay_and_table()
+    rows = table.to_numpy()
+    cosines = rows @ fay / (np.linalg.norm(rows, axis=1) * np.linalg.norm(fay))
+    return str(table.index[np.argmax(cosines)])
 
 
-def _check_most_similar(answer):
-    # Hand-written: "any name that is not a user" and "any user but the best" are rules, not values.
-    expect_type(answer, str, what="a name, as a string (for example \"Eva\")")
-    from cfcourse.ratings import cosine_similarity
-    from cfcourse.toy import make_toy_world
-
-    world = make_toy_world()
-    similarity = world.label(cosine_similarity(world.table()))["Ana"]
-    if answer == "Ana":
-        raise Incorrect(ANA_HERSELF.says)
-    similarity = similarity.drop("Ana")
-    if answer not in similarity.index:
-        raise Incorrect(f"{answer!r}: {NOT_A_USER.says} ({', '.join(similarity.index)})")
-    if answer == similarity.idxmin():
-        raise Incorrect(f"{answer}'s cosine with Ana is {similarity[answer]:.2f}: {LEAST_SIMILAR.says}")
-    best = similarity.idxmax()
-    if answer != best:
-        raise Incorrect(f"{answer}'s cosine with Ana is {similarity[answer]:.2f}: {LOWER}")
-    return f"{best}'s ratings point most nearly the same way as Ana's (cosine {similarity[best]:.2f})."
+def _nearest_by(measure):
+    """The toy user a wrong measure picks for Fay (the tests recompute each mistake's name this way)."""
+    fay, table = _fay_and_table()
+    rows = table.to_numpy()
+    cosines = rows @ fay / (np.linalg.norm(rows, axis=1) * np.linalg.norm(fay))
+    pick = {"dot": np.argmax(rows @ fay), "distance": np.argmin(np.linalg.norm(rows - fay, axis=1)),
+            "least": np.argmin(cosines)}[measure]  # fmt: skip
+    return str(table.index[pick])
 
 
 q3 = Exercise(
-    "Ana's nearest neighbour",
+    "A newcomer's nearest neighbour",
     notebook=NOTEBOOK,
     section="7. Similar users like similar movies",
-    task="In the toy table of this notebook (`make_toy_world()`), which user is most similar to Ana "
-    "by cosine similarity? Answer with the name, as a string.",
-    reference=most_similar_to_ana,
-    checker=_check_most_similar,
-    hint="`cosine_similarity(world.table())` gives every pair; look at Ana's column, leaving out Ana herself.",
-    mistakes=[ANA_HERSELF, LEAST_SIMILAR, NOT_A_USER, Mistake("a user who is not the nearest", "Ben", LOWER)],
-)
+    task="A new user, Fay, joins the toy world. She rated *Laser Heist* 4, *Steel Fury* 1 and *Autumn Kiss* 3 "
+    "and has seen nothing else. She is not in `similarity`: build her row over the toy table's six movies "
+    "(0 = not seen) and find the toy user whose ratings point most nearly the same way as hers, by cosine "
+    "similarity. Answer with the name, as a string.",
+    reference=fays_nearest_neighbour,
+    answer_type=str,
+    answer_what="a name, as a string (for example \"Eva\")",
+    answer_name="Fay's nearest neighbour",
+    hint="Put Fay's ratings in the same column order as `toy`, zeros elsewhere. Then you need her cosine with "
+    "each of the five rows: a dot product and two lengths per user.",
+    praise="Fay and Ben both like Laser Heist and Autumn Kiss more than the rest (cosine 0.72). Ana rates "
+    "everything high, so her plain dot product with Fay is larger, but the cosine divides that out.",
+    mistakes=[
+        Mistake("the largest dot product", "Ana",
+                "Ana has the largest dot product with Fay because she rates everything generously; cosine "
+                "divides by both lengths, so that only the direction counts"),
+        Mistake("the smallest distance", "Eva",
+                "Eva's row is the closest by distance (she rated little, as Fay did); cosine compares "
+                "directions, not distances"),
+        Mistake("the least similar", "Dev",
+                "Dev is the LEAST similar user to Fay (cosine 0.15): take the largest cosine"),
+        Mistake("Ana's nearest neighbour", "Cleo",
+                "Cleo is Ana's nearest neighbour in `similarity`; the question is about Fay: compute her cosine "
+                "with each user"),
+    ],
+)  # fmt: skip

@@ -1,11 +1,11 @@
-"""Exercises of notebooks/03_embeddings.ipynb: a dot product by hand, and a lookup as a product.
+"""Exercises of notebooks/03_embeddings.ipynb: a lookup as a product (q1), and a dot product by hand (q2).
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex03
 
     answer = ____
-    ex03.q1.check(answer)
+    ex03.q2.check(answer)
 """
 
 from numbers import Real
@@ -28,7 +28,7 @@ def gus_meets_autumn_kiss():
     return 3.0 * 0.1 + (-2.0) * 0.9 + 1.0 * 0.2
 
 
-q1 = Exercise(
+q2 = Exercise(
     "Gus meets Autumn Kiss",
     notebook=NOTEBOOK,
     section="3. What a component can mean",
@@ -116,7 +116,7 @@ def _check_lookup(answer):
     return "one_hot(idx, n) @ weights picks rows: the same as weights[idx], the embedding lookup."
 
 
-q2 = Exercise(
+q1 = Exercise(
     "A lookup is a matrix product",
     notebook=NOTEBOOK,
     section="2. An embedding lookup is a one-hot row times the matrix",

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/07_biases.ipynb: a bias that moves a prediction, reading biases, and their gradient.
+"""Exercises of notebooks/07_biases.ipynb: a bias that moves a prediction (q1), a bias gradient (q2), reading biases (q3).
 
 In the notebook::
 
@@ -91,7 +91,7 @@ def _check_harshest(answer):
     return "Ben's bias of -0.7 lowers the score of every movie he rates: he is the harsh rater."
 
 
-q2 = Exercise(
+q3 = Exercise(
     "Who is the harsh rater?",
     notebook=NOTEBOOK,
     section="5. What the biases capture",
@@ -105,30 +105,55 @@ q2 = Exercise(
 )
 
 
-def user_bias_gradient(grad_scores):
-    return grad_scores.sum(axis=1)
+def genre_bias_gradient(grad_scores, genre, n_genres):
+    grad_scores = np.asarray(grad_scores, dtype=float)
+    genre = np.asarray(genre)
+    return np.array([grad_scores[:, genre == g].sum() for g in range(n_genres)])
 
 
-q3 = Exercise(
-    "The gradient of the user biases",
+_GRAD_SCORES = np.array([[0.1, 0.0, -0.3, 0.2, 0.0], [0.0, 0.4, 0.1, 0.0, -0.2], [-0.2, 0.0, 0.0, 0.5, 0.3]])
+"""dL/dZ of 3 users x 5 movies (0 where no rating): each way of summing it gives other numbers."""
+
+
+def _per_genre(values, genre, n_genres, reduce):
+    values, genre = np.asarray(values, dtype=float), np.asarray(genre)
+    return np.array([reduce(values[..., genre == g]) if (genre == g).any() else 0.0 for g in range(n_genres)])
+
+
+q2 = Exercise(
+    "A bias per genre",
     notebook=NOTEBOOK,
     section="3. Gradients for the full model",
-    task="Write `user_bias_gradient(grad_scores)`: `grad_scores` is the (n_users, n_items) table of "
-    "dloss/dx, the gradient of the loss with respect to each cell's score (0 where no rating). Return "
-    "the gradient with respect to the user biases, shape (n_users,).",
-    reference=user_bias_gradient,
+    task="Suppose the model had one more kind of bias: one number per genre, `genre_bias[g]`, added to the score "
+    "Z of every cell whose movie has genre g (each movie has one genre, `genre[j]`, an integer in "
+    "0..n_genres-1). Write `genre_bias_gradient(grad_scores, genre, n_genres)`: `grad_scores` is the "
+    "(n_users, n_items) table dL/dZ (0 where there is no rating); return dL/d genre_bias, shape (n_genres,).",
+    reference=genre_bias_gradient,
     kind="function",
-    hint="The user's bias is added to the score of every cell in that user's row, with slope 1.",
-    cases=[Case("user_bias_gradient(grad_scores)",
-                np.array([[0.1, 0.0, -0.3, 0.2], [0.0, 0.4, 0.1, 0.0], [-0.2, 0.0, 0.0, 0.5]]))],
-    praise="each user's bias is in every cell of its row, so its gradient is the row sum of dloss/dx.",
+    hint="Which cells of Z does `genre_bias[g]` appear in, and with what slope? The user and movie biases of "
+    "section 3 answer the same question for a row and for a column.",
+    cases=[Case("genre_bias_gradient(grad_scores, genre=[1, 0, 1, 1, 0], n_genres=2)", _GRAD_SCORES,
+                np.array([1, 0, 1, 1, 0]), 2),
+           Case("genre_bias_gradient(grad_scores, genre=[2, 0, 2, 1, 0], n_genres=3)", _GRAD_SCORES,
+                np.array([2, 0, 2, 1, 0]), 3),
+           Case("genre_bias_gradient(grad_scores, genre=[1, 0, 1, 1, 0], n_genres=3), no movie of genre 2",
+                _GRAD_SCORES, np.array([1, 0, 1, 1, 0]), 3)],
+    praise="a genre's bias sits in every cell of every movie of that genre, so it collects the sum of dL/dZ over "
+    "those columns: the movie biases' gradients, added up genre by genre.",
     mistakes=[
-        Mistake("summed over users (the item bias)", lambda g: g.sum(axis=0),
-                "one number per movie: that is the item bias's gradient; a user's bias touches every cell of "
-                "its row, so sum over the movies (axis=1)"),
-        Mistake("mean instead of sum", lambda g: g.mean(axis=1),
-                "a mean divides by the number of movies again; the bias gets the plain sum of the cells it "
-                "touches (the 1/N is already inside dloss/dx)"),
-        Mistake("summed everything", lambda g: g.sum(), "that adds up every cell; each user's bias touches only its own row"),
+        Mistake("one number per movie (the movie bias)", lambda g, genre, n: np.asarray(g).sum(axis=0),
+                "one number per movie: that is the movie bias's gradient; a genre's bias is shared by all the "
+                "movies of the genre, so add up their columns, genre by genre"),
+        Mistake("one number per user (the user bias)", lambda g, genre, n: np.asarray(g).sum(axis=1),
+                "one number per user: that is the user bias's gradient; the genre bias is in the columns of the "
+                "genre's movies"),
+        Mistake("mean instead of sum", lambda g, genre, n: _per_genre(np.asarray(g).sum(axis=0), genre, n, np.mean),
+                "that averages over the genre's movies; a bias with slope 1 in many cells collects the plain sum "
+                "of dL/dZ over them (the 1/N is already inside dL/dZ)"),
+        Mistake("summed everything", lambda g, genre, n: np.asarray(g).sum(),
+                "one number for all: that would be a global bias in every cell; each genre's bias gets only "
+                "the cells of its own movies"),
+        Mistake("counted the movies of each genre", lambda g, genre, n: np.bincount(genre, minlength=n).astype(float),
+                "that counts the movies of each genre (the slopes); weight each cell by its dL/dZ, and add those up"),
     ],
-)
+)  # fmt: skip

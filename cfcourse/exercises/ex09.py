@@ -1,4 +1,4 @@
-"""Exercises of notebooks/09_what_the_model_learned.ipynb: similar users from learned vectors, and reading movie biases.
+"""Exercises of notebooks/09_what_the_model_learned.ipynb: reading movie biases (q1), and similar users from learned vectors (q2).
 
 In the notebook::
 
@@ -7,7 +7,7 @@ In the notebook::
     def similar_users(user_factors, u, n):
         return ____
 
-    ex09.q1.check(similar_users)
+    ex09.q2.check(similar_users)
 """
 
 import numpy as np
@@ -39,7 +39,7 @@ USER_FACTORS = np.array([[1.0, 0.2], [2.0, 0.3], [-1.0, 0.5], [0.3, 1.0], [0.9, 
 them first for user 0, the cosine does not; the nearest by distance are another list again."""
 
 
-q1 = Exercise(
+q2 = Exercise(
     "Users who rate like you",
     notebook=NOTEBOOK,
     section="4. People who liked X also liked",
@@ -115,7 +115,7 @@ def _check_highest_bias(answer):
     return "Casablanca: the largest bias among movies with at least 20 ratings, loved whatever your taste."
 
 
-q2 = Exercise(
+q1 = Exercise(
     "The most loved movie",
     notebook=NOTEBOOK,
     section="2. Movie and user biases, ranked",

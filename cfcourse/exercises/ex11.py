@@ -1,4 +1,4 @@
-"""Exercises of notebooks/11_implicit_feedback.ipynb: a negative sampler, EASE's weights, catalogue coverage.
+"""Exercises of notebooks/11_implicit_feedback.ipynb: EASE's weights (q1), a negative sampler (q2), beyond accuracy (q3).
 
 In the notebook::
 
@@ -7,7 +7,7 @@ In the notebook::
     def sample_negative(watched_row, rng):
         return ____
 
-    ex11.q1.check(sample_negative)
+    ex11.q2.check(sample_negative)
 """
 
 import numpy as np
@@ -62,7 +62,7 @@ def _check_sampler(answer):
     return "only unwatched movies, each of them possible: a fair negative."
 
 
-q1 = Exercise(
+q2 = Exercise(
     "A negative sampler",
     notebook=NOTEBOOK,
     section="4. The course's model trained to rank",
@@ -88,7 +88,7 @@ def _inverse(X, reg):
 
 X_SMALL = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 1]], dtype=float)
 
-q2 = Exercise(
+q1 = Exercise(
     "EASE's weights",
     notebook=NOTEBOOK,
     section="3. Neighbours and EASE",
@@ -112,31 +112,56 @@ q2 = Exercise(
 )  # fmt: skip
 
 
-def coverage(lists, n_items):
-    return len({movie for movies in lists.values() for movie in movies}) / n_items
+def mean_overlap(lists):
+    sets = [set(movies) for movies in lists.values()]
+    k = len(next(iter(lists.values())))
+    shares = [len(a & b) / k for i, a in enumerate(sets) for b in sets[i + 1:]]
+    return float(np.mean(shares))
 
 
-LISTS = {1: [10, 20, 30], 2: [20, 30, 40], 3: [10, 40, 50]}
+def _pairs(lists, both_ways=False):
+    """Every pair of two different users' lists (and, with ``both_ways``, each user with themselves too)."""
+    values = list(lists.values())
+    if both_ways:
+        return [(a, b) for a in values for b in values]
+    return [(a, b) for i, a in enumerate(values) for b in values[i + 1:]]
+
+
+LISTS = {1: [10, 20, 30], 2: [20, 30, 40], 3: [40, 50, 10], 4: [30, 20, 10]}
+"""Four users' top-3 lists: two pairs share all or most of a list, in another order."""
 
 q3 = Exercise(
-    "Catalogue coverage",
+    "How alike are the lists?",
     notebook=NOTEBOOK,
     section="5. Honest evaluation",
-    task="Write `coverage(lists, n_items)`: `lists` maps each user to their list of recommended movie ids. "
-    "Return the share of the `n_items` movies of the catalogue that appear in at least one list.",
-    reference=coverage,
+    task="Coverage asks how much of the catalogue the lists show at all; it does not say whether every user "
+    "gets the same list. Write `mean_overlap(lists)`: `lists` maps each user to their top-k list of movie ids "
+    "(every list has the same length k). For two different users, their overlap is the share of a list they "
+    "have in common, |A & B| / k, whatever the order. Return the mean overlap over all pairs of two different "
+    "users (near 1: everyone sees the same movies; near 0: personal lists).",
+    reference=mean_overlap,
     kind="function",
-    hint="Which movies appear in at least one list? Count each of them once, then compare with the size of "
-    "the catalogue.",
-    cases=[Case("coverage(lists, n_items=20)", LISTS, 20)],
-    praise="distinct recommended movies over the catalogue: how much of it the lists ever show.",
+    hint="Turn each list into a set. Visit each pair of two different users once, and average their shares.",
+    cases=[Case("mean_overlap(lists of 4 users, k=3)", LISTS),
+           Case("mean_overlap({1: [7, 8], 2: [8, 7], 3: [7, 9]})", {1: [7, 8], 2: [8, 7], 3: [7, 9]})],
+    praise="the share two users' lists have in common, averaged over every pair: beside coverage, a second "
+    "view of whether a recommender personalises.",
     mistakes=[
-        Mistake("counts repeats", lambda lists, n: sum(len(m) for m in lists.values()) / n,
-                "a movie recommended to several users counts once: use a set of the movies"),
-        Mistake("forgot to divide", lambda lists, n: len({x for m in lists.values() for x in m}),
-                "that is the number of distinct movies; divide by n_items"),
-        Mistake("divided by the slots", lambda lists, n: len({x for m in lists.values() for x in m})
-                / sum(len(m) for m in lists.values()),
-                "divide by the size of the catalogue (n_items), not by the number of slots in the lists"),
+        Mistake("each user paired with themselves too",
+                lambda lists: float(np.mean([len(set(a) & set(b)) / len(a) for a, b in _pairs(lists, True)])),
+                "every user overlaps fully with themselves: average only over pairs of two different users"),
+        Mistake("not divided by k", lambda lists: float(np.mean([len(set(a) & set(b)) for a, b in _pairs(lists)])),
+                "that is the number of movies in common; divide by k, the length of a list, to get a share"),
+        Mistake("divided by the union (Jaccard)",
+                lambda lists: float(np.mean([len(set(a) & set(b)) / len(set(a) | set(b)) for a, b in _pairs(lists)])),
+                "that divides by the union of the two lists (Jaccard); the overlap asked for is the share of "
+                "one list, |A & B| / k"),
+        Mistake("same position only",
+                lambda lists: float(np.mean([np.mean([x == y for x, y in zip(a, b)]) for a, b in _pairs(lists)])),
+                "that counts only movies at the same position; a movie in both lists counts wherever it is "
+                "(compare sets)"),
+        Mistake("summed over pairs, not averaged",
+                lambda lists: float(sum(len(set(a) & set(b)) / len(a) for a, b in _pairs(lists))),
+                "that adds up the overlaps of all pairs; divide by the number of pairs (a mean)"),
     ],
 )  # fmt: skip

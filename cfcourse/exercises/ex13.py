@@ -1,13 +1,11 @@
-"""Exercises of notebooks/13_scaling_up_and_out.ipynb: one ALS solve, and the rows a batch touches.
+"""Exercises of notebooks/13_scaling_up_and_out.ipynb: where the time goes (q1), and one ALS solve (q2).
 
 In the notebook::
 
     from cfcourse.exercises import ____, ex13
 
-    def solve_user(item_factors, ratings, reg):
-        return ____
-
-    ex13.q1.check(solve_user)
+    answer = ____
+    ex13.q1.check(answer)
 """
 
 import numpy as np
@@ -15,6 +13,47 @@ import numpy as np
 from cfcourse.exercises import Case, Exercise, Mistake
 
 NOTEBOOK = "13_scaling_up_and_out.ipynb"
+
+
+def growth_of_an_epoch():
+    growth = 10  # ten times the ratings, the users and the movies; batch and k unchanged
+    steps = growth  # n_ratings / batch
+    dense_rows_per_step = growth  # (n_users + n_movies) * (k + 1): every row of every table
+    sparse_rows_per_step = 1  # at most 2 * batch rows, whatever the catalogue
+    return (steps * dense_rows_per_step, steps * sparse_rows_per_step)
+
+
+q1 = Exercise(
+    "Ten times the data",
+    notebook=NOTEBOOK,
+    section="1. Where the time goes",
+    task="A catalogue grows tenfold: ten times the ratings, ten times the users and ten times the movies; the batch "
+    "size and k stay the same. By what factor does the work of one epoch grow (a) with dense Adam, which updates "
+    "every row of every table at each step, and (b) with a row-sparse step, which updates only the rows the "
+    "batch uses (at most twice the batch, whatever the catalogue)? Answer with a pair `(dense, sparse)` of "
+    "numbers.",
+    reference=growth_of_an_epoch,
+    answer_type=tuple,
+    answer_what="a pair (dense, sparse) in round brackets, e.g. (2, 3)",
+    answer_name="the growth (dense, sparse)",
+    hint="Section 1's formula has two factors: the number of steps in an epoch, and the rows one step updates. "
+    "Ask of each factor, for each kind of step: does it grow with the ratings, with the tables, or with neither?",
+    praise="dense: 10x the steps times 10x the rows per step, 100x; row-sparse: 10x the steps of a bounded size, "
+    "10x. The dense epoch grows with the square of the data, the row-sparse one like the data.",
+    mistakes=[
+        Mistake("dense grows like the data", (10, 10),
+                "dense Adam's step updates every row of the tables, and the tables grew tenfold too: more steps AND "
+                "bigger steps"),
+        Mistake("sparse grows like dense", (100, 100),
+                "a row-sparse step updates only the batch's rows, at most twice the batch: its size does not grow "
+                "with the tables"),
+        Mistake("forgot that the steps grow", (10, 1),
+                "an epoch has n_ratings / batch steps: with ten times the ratings, ten times as many steps"),
+        Mistake("the pair swapped", (10, 100), "the dense step is the bigger one: the pair is (dense, sparse)"),
+        Mistake("added, not multiplied", (20, 10),
+                "the work of an epoch is steps times rows per step: multiply the two growth factors"),
+    ],
+)  # fmt: skip
 
 
 def solve_user(item_factors, ratings, reg):
@@ -33,7 +72,7 @@ def _solve_cases():
     return cases
 
 
-q1 = Exercise(
+q2 = Exercise(
     "One ALS half-step for one user",
     notebook=NOTEBOOK,
     section="4. ALS: the same equation, another optimiser",
@@ -52,33 +91,5 @@ q1 = Exercise(
         Mistake("penalty not scaled by n",
                 lambda x, y, reg: np.linalg.solve(x.T @ x + reg * np.eye(x.shape[1]), x.T @ y),
                 "the penalty is reg per rating: reg * len(ratings) * I, as Spark's regParam"),
-    ],
-)  # fmt: skip
-
-
-def rows_touched(user_idx, item_idx):
-    return len(np.unique(user_idx)) + len(np.unique(item_idx))
-
-
-q2 = Exercise(
-    "Rows a batch touches",
-    notebook=NOTEBOOK,
-    section="1. Where the time goes",
-    task="Write `rows_touched(user_idx, item_idx)`: given a batch's user and movie indices (numpy arrays), return how "
-    "many table rows (user rows plus movie rows) a row-sparse step updates.",
-    reference=rows_touched,
-    kind="function",
-    hint="A row-sparse step updates each distinct user row and each distinct movie row once, however often "
-    "the batch repeats it.",
-    cases=[Case(f"rows_touched({u}, {i})", np.array(u), np.array(i))
-           for u, i in [([0, 3, 3, 7], [5, 5, 5, 1]), ([2, 2, 2], [0, 1, 2]), ([1, 4, 9, 4, 1], [8, 6, 8, 6, 3])]],
-    praise="distinct users plus distinct movies: the rows fit_fast gathers, updates and writes back.",
-    mistakes=[
-        Mistake("duplicates counted", lambda u, i: len(u) + len(i),
-                "a user or movie that appears twice in a batch is still one row: count distinct ids"),
-        Mistake("users only", lambda u, i: len(np.unique(u)),
-                "the movies' rows are updated too: add the distinct movies"),
-        Mistake("one table", lambda u, i: len(np.unique(np.concatenate([u, i]))),
-                "users and movies live in different tables: count them separately"),
     ],
 )  # fmt: skip
