@@ -6,6 +6,7 @@ Usage::
 
     .venv/bin/python benchmarks/scaling.py                     # 1M, 4M and 25M ratings (about 20 min)
     .venv/bin/python benchmarks/scaling.py --sizes 1M 4M       # a quicker look
+    .venv/bin/python benchmarks/scaling.py --sizes 1M --full-fit 1M --update   # re-measure one size, keep the others
 
 Worlds: planted toy worlds (``cfcourse.toy.make_toy_world``) shaped like
 MovieLens ml-25m (162,541 users x 59,047 movies x 25,000,095 ratings): for
@@ -208,6 +209,7 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
         peaks["full_fit"] = peak_mb()
     row["peak_memory_mb"] = peak_mb()
     row["load_average"] = list(os.getloadavg())
+    row["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     return row
 
 
@@ -222,6 +224,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--full-fit", nargs="*", type=parse_size, default=[25_000_000],
                         help="sizes at which a whole default MatrixFactorization().fit is timed (default 25M)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON file (default {RESULTS})")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the other sizes' rows of --output (same CPU only) and replace those measured now")  # fmt: skip
     parser.add_argument("--one", type=parse_size, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args(argv)
 
@@ -234,6 +238,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     torch.set_num_threads(args.threads)  # so that machine() records the threads the sizes run with
     report = {"machine": machine(), "threads": args.threads, "rows": []}
+    kept = []
+    if args.update and args.output.exists():
+        previous = json.loads(args.output.read_text())
+        if previous["machine"]["cpu"] != report["machine"]["cpu"] or previous["threads"] != args.threads:
+            raise SystemExit(f"{args.output} was measured on another CPU or thread count; run every size instead of --update.")
+        kept = [row for row in previous["rows"] if row["n_ratings"] not in args.sizes]
     header = f"{'ratings':>10} {'users x movies':>17} {'floor s':>8} {'after s':>8} {'ratio':>6} {'before s':>9} {'ALS it s':>9} {'full fit s':>10} {'peak MB':>8}"
     print(header, flush=True)
     for size in args.sizes:
@@ -243,7 +253,8 @@ def main(argv: list[str] | None = None) -> dict:
         if done.returncode != 0:
             raise SystemExit(f"the run at {size:,} ratings failed:\n{done.stderr[-3000:]}")
         row = json.loads(done.stdout.strip().splitlines()[-1])
-        report["rows"].append(row)
+        report["rows"] = sorted([*kept, *report["rows"], row], key=lambda r: r["n_ratings"])
+        kept = []
 
         def show(key, width, fmt=".2f"):
             value = row.get(key)
