@@ -107,8 +107,8 @@ def _decay_table(n_steps: int) -> Tensor:
 def _distinct(ids: Tensor, slot: Tensor) -> tuple[Tensor, Tensor]:
     """The distinct values of ``ids`` and where each id is among them: ``rows[lookup] == ids``.
 
-    What ``torch.unique(ids, return_inverse=True)`` returns, without sorting
-    (about twice as fast on a batch): each id writes its position into
+    What ``torch.unique(ids, return_inverse=True)`` returns, without its sort
+    (a third faster on a batch of 1,024 ratings): each id writes its position into
     ``slot`` (a scratch tensor with one entry per possible id); the positions
     that survive are one per distinct id. ``rows`` comes out in no particular
     order, which changes nothing for the caller: each row's update is its own.
