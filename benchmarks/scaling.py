@@ -6,6 +6,7 @@ Usage::
 
     .venv/bin/python benchmarks/scaling.py                     # 1M, 4M and 25M ratings (about 20 min)
     .venv/bin/python benchmarks/scaling.py --sizes 1M 4M       # a quicker look
+    .venv/bin/python benchmarks/scaling.py --sizes 1M --full-fit 1M --update   # re-measure one size, keep the others
 
 Worlds: planted toy worlds (``cfcourse.toy.make_toy_world``) shaped like
 MovieLens ml-25m (162,541 users x 59,047 movies x 25,000,095 ratings): for
@@ -21,7 +22,8 @@ thread (``--threads``):
 - **floor**: one pass over the epoch's batches that only gathers the user and
   movie rows each batch looks up and scatters an update of the same size back
   (``index_select`` + ``index_add_`` on tables as wide as the trainer's).
-  No trainer that updates those rows can do less.
+  No trainer that updates those rows can do less. Measured before and after
+  the "after" epoch; the faster of the two is reported (both are in the JSON).
 - **after**: one epoch of ``cfcourse.fast_train.fit_fast`` with the defaults of
   ``MatrixFactorization`` (row-sparse Adam: cost follows the ratings).
 - **before**: one epoch of the dense path it replaced, ``cfcourse.train.fit(...,
@@ -36,8 +38,13 @@ thread (``--threads``):
   5 epochs, everything included (id encoding, the baseline, per-user lists),
   for the sizes in ``--full-fit`` (default 25M).
 
-The machine (CPU model, cores, library versions) and ``uptime``'s load are
-recorded in the JSON: on a shared machine, compare rows of one run only.
+Peak memory is the process's maximum resident set so far, recorded after each
+phase (``peak_memory_mb_after``: world generated, "after" epoch, "before"
+epoch, ALS, full fit), so the phase that set the peak can be read off.
+
+The machine (CPU model, cores, library versions) and ``uptime``'s load (at the
+start, after each size, and in each row) are recorded in the JSON: on a shared
+machine, compare rows of one run only.
 """
 
 from __future__ import annotations
@@ -166,22 +173,31 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
     )
     k = defaults["n_factors"]
     y_range = check_y_range_for_scale(defaults["y_range"], defaults["scale"])  # what fit() trains with: (0.0, 5.5)
-    row["floor_seconds"] = floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0)
+    peaks = row["peak_memory_mb_after"] = {"world": peak_mb()}
+    floors = [floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0)]
 
     model = DotProductBias(n_users, n_items, k, y_range, init_std=defaults["init_std"], seed=0)
     t0 = time.perf_counter()
     history = fit_fast(model, triple, epochs=1, seed=0, **settings)
     row["after_seconds"] = time.perf_counter() - t0
     row["after_train_rmse"] = history.train_rmse[-1]
+    peaks["after"] = peak_mb()
+    # the floor again, right after: on a shared machine the faster of the two is the floor (and the ratio the
+    # harder one to meet)
+    floors.append(floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0))
+    row["floor_runs_seconds"], row["floor_seconds"] = floors, min(floors)
     if before:
         model = DotProductBias(n_users, n_items, k, y_range, init_std=defaults["init_std"], seed=0)
         t0 = time.perf_counter()
         history = _fit_dense(model, triple, epochs=1, seed=0, **settings)  # the dense Adam loop fit_fast replaced
         row["before_seconds"] = time.perf_counter() - t0
         row["before_train_rmse"] = history.train_rmse[-1]
+        peaks["before"] = peak_mb()
     del model
     row["als_iteration_seconds"] = als_iteration(world, threads)
+    peaks["als"] = peak_mb()
     if full_fit:
+        del triple  # the fit starts from the world's DataFrame, as a user's would
         t0 = time.perf_counter()
         mf = MatrixFactorization().fit(world.ratings)
         row["full_fit_seconds"] = time.perf_counter() - t0
@@ -190,7 +206,10 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
         truth = world.true_scores(world.ratings["userId"].to_numpy()[:100_000], world.ratings["movieId"].to_numpy()[:100_000])
         pred = mf.predict(world.ratings.iloc[:100_000])
         row["full_fit_rmse_vs_truth"] = float(((pred - truth.clip(0.5, 5.0)) ** 2).mean() ** 0.5)
+        peaks["full_fit"] = peak_mb()
     row["peak_memory_mb"] = peak_mb()
+    row["load_average"] = list(os.getloadavg())
+    row["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     return row
 
 
@@ -205,6 +224,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--full-fit", nargs="*", type=parse_size, default=[25_000_000],
                         help="sizes at which a whole default MatrixFactorization().fit is timed (default 25M)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON file (default {RESULTS})")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the other sizes' rows of --output (same CPU only) and replace those measured now")  # fmt: skip
     parser.add_argument("--one", type=parse_size, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args(argv)
 
@@ -217,6 +238,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     torch.set_num_threads(args.threads)  # so that machine() records the threads the sizes run with
     report = {"machine": machine(), "threads": args.threads, "rows": []}
+    kept = []
+    if args.update and args.output.exists():
+        previous = json.loads(args.output.read_text())
+        if previous["machine"]["cpu"] != report["machine"]["cpu"] or previous["threads"] != args.threads:
+            raise SystemExit(f"{args.output} was measured on another CPU or thread count; run every size instead of --update.")
+        kept = [row for row in previous["rows"] if row["n_ratings"] not in args.sizes]
     header = f"{'ratings':>10} {'users x movies':>17} {'floor s':>8} {'after s':>8} {'ratio':>6} {'before s':>9} {'ALS it s':>9} {'full fit s':>10} {'peak MB':>8}"
     print(header, flush=True)
     for size in args.sizes:
@@ -226,7 +253,8 @@ def main(argv: list[str] | None = None) -> dict:
         if done.returncode != 0:
             raise SystemExit(f"the run at {size:,} ratings failed:\n{done.stderr[-3000:]}")
         row = json.loads(done.stdout.strip().splitlines()[-1])
-        report["rows"].append(row)
+        report["rows"] = sorted([*kept, *report["rows"], row], key=lambda r: r["n_ratings"])
+        kept = []
 
         def show(key, width, fmt=".2f"):
             value = row.get(key)

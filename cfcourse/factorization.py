@@ -25,7 +25,7 @@ from cfcourse.gradients import predict_pairs
 from cfcourse.models import DotProductBias
 from cfcourse.ranking import top_n
 from cfcourse.ratings import check_ratings
-from cfcourse.split import ITEM_IDX, USER_IDX, encode
+from cfcourse.split import encode_ids
 from cfcourse.train import predict
 from cfcourse.validation import (
     check_is_fitted, check_non_negative_int, check_one_of, check_positive_int, check_real, check_scalar_id,
@@ -130,12 +130,13 @@ class MatrixFactorization:
         check_non_negative_int(self.random_state, "random_state", hint="e.g. random_state=0")
         y_range = check_y_range_for_scale(self.y_range, self.scale)
         check_ratings(ratings, scale=self.scale)
-        encoded, user_ids, item_ids = encode(ratings[[USER, ITEM, RATING]])
-        user_idx, item_idx = encoded[USER_IDX].to_numpy(), encoded[ITEM_IDX].to_numpy()
-        y = encoded[RATING].to_numpy(np.float32)
+        # the ids encoded column by column, not the whole frame copied (25 M ratings: 1 GB less)
+        user_idx, user_ids = encode_ids(ratings[USER])
+        item_idx, item_ids = encode_ids(ratings[ITEM])
+        y = ratings[RATING].to_numpy(np.float32, copy=True)
         model = DotProductBias(len(user_ids), len(item_ids), self.n_factors, y_range, init_std=self.init_std, seed=self.random_state)
         history = fit_fast(
-            model, (torch.tensor(user_idx), torch.tensor(item_idx), torch.tensor(y)),
+            model, (torch.from_numpy(user_idx), torch.from_numpy(item_idx), torch.from_numpy(y)),
             epochs=self.epochs, lr=self.lr, batch_size=self.batch_size, weight_decay=self.weight_decay,
             bias_weight_decay=self.bias_weight_decay, lr_schedule=self.lr_schedule, seed=self.random_state,
         )  # fmt: skip

@@ -12,23 +12,33 @@ and biases) with the same Adam and cosine schedule, but touches only the rows
 a batch looks up, so an epoch's cost follows the number of ratings:
 
 1. Users and movies share one table of rows ``[factors, bias]`` (movies after
-   users), with Adam's two moments beside it. A batch gathers its distinct
-   rows once (``torch.unique``), computes the loss and the gradient by hand
-   (the course's equation: no autograd graph), adds the penalty's gradient
-   ``2 * strength * row / batch`` per lookup, and sums repeated rows.
-2. Adam updates those rows only (PyTorch's fused Adam kernel on the gathered
-   block), then they are written back.
-3. Dense Adam also moves a row on steps where its gradient is zero: its
+   users), with Adam's two moments in two tables beside it. A batch finds its
+   distinct rows (``_distinct``: a scratch table instead of ``torch.unique``'s
+   sort) and gathers them, with their moments, once.
+2. The loss and its gradient are computed by hand (the course's equation: no
+   autograd graph): each lookup's gradient is its partner row times
+   ``d loss / d logit``, plus the penalty's ``2 * strength * row / batch``;
+   ``index_add_`` sums the lookups of a row.
+3. Adam updates those rows only (PyTorch's fused Adam kernel on the gathered
+   block), then rows and moments are written back (numpy's row assignment,
+   the fastest scatter on a CPU here).
+4. Dense Adam also moves a row on steps where its gradient is zero: its
    moments decay (``m * beta1``, ``v * beta2``) and it keeps drifting by
    ``lr * m / sqrt(v)``. Skipping that ("lazy" Adam, ``torch.optim.SparseAdam``)
    costs accuracy here (test RMSE 0.835 against 0.832). So each row remembers
    the step it was last updated, and when it is next looked up (or at the end
-   of an epoch) the skipped steps are applied in one go: the drift is a
+   of an epoch) the skipped steps are applied in one go (``_catch_up``): the
+   moments decay by ``beta ** gap`` (``_decay_table``) and the drift is a
    series, ``m / sqrt(v) * sum_d (beta1 / sqrt(beta2)) ** d * c[t0 + d]``
    where ``c[j]`` is step ``j``'s learning rate times its bias corrections;
    its sums are tabulated once per fit (``_drift_table``). That is dense Adam
    up to float rounding and Adam's ``eps`` inside the skipped steps: on the
    benchmark split both reach test RMSE 0.832.
+
+Where an epoch's time goes (``benchmarks/scaling.py`` measures it against a
+floor that only gathers and scatters the rows): Adam moves three rows (the
+weights and two moments) for each one the floor moves, and the catch-up and
+the gradient make a few passes over the gathered block.
 
 Models other than a ``DotProductBias`` with a ``y_range`` (e.g. ``DotProduct``)
 take the dense path (``_fit_dense``: autograd, PyTorch's fused Adam over whole
@@ -70,7 +80,7 @@ def _drift_table(lr: float, schedule: str, n_steps: int) -> torch.Tensor:
 
     ``c[j]`` is what dense Adam multiplies ``m / sqrt(v)`` by at (1-based) step
     ``j``; a row last updated at step ``t0`` and skipped for ``D`` steps drifts
-    by ``m / sqrt(v) * (F[t0] - ratio^D * F[t0 + D])`` (float64, backward recursion).
+    by ``m / sqrt(v) * (F[t0] - ratio^D * F[t0 + D])`` (a backward recursion in float64, stored as float32).
     """
     beta1, beta2 = BETAS
     ratio = beta1 / math.sqrt(beta2)
@@ -78,20 +88,70 @@ def _drift_table(lr: float, schedule: str, n_steps: int) -> torch.Tensor:
     table = [0.0] * (n_steps + 1)
     for t in range(n_steps - 1, -1, -1):
         table[t] = ratio * (c[t + 1] + table[t + 1])
-    return torch.tensor(table, dtype=torch.float64)
+    return torch.tensor(table, dtype=torch.float32)
 
 
-def _catch_up(weight, m, v, last, step: int, drift: torch.Tensor) -> None:
-    """Apply the zero-gradient Adam steps each row skipped since ``last`` (its last update), up to ``step``."""
+def _decay_table(n_steps: int) -> Tensor:
+    """``P[d] = (beta1^d, beta2^d, (beta1 / sqrt(beta2))^d)`` for gaps d = 0, 1, ... (float32, shape (gaps, 3)).
+
+    Values below 1e-30 are stored as 0 (subnormal floats make arithmetic ~50x
+    slower); the table stops where every value is 0, so longer gaps use its last row.
+    """
     beta1, beta2 = BETAS
-    gap = step - last
-    powers = torch.exp(gap.unsqueeze(1) * torch.tensor([math.log(beta1), math.log(beta2), math.log(beta1 / math.sqrt(beta2))]))
-    powers.masked_fill_(powers < 1e-30, 0.0)  # no subnormal floats: arithmetic on them is ~50x slower
-    series = drift.index_select(0, last.long()) - powers[:, 2].double() * float(drift[step])
-    weight.addcmul_(m / v.sqrt().add_(EPS), series.float().unsqueeze(1), value=-1.0)
+    gaps = torch.arange(min(n_steps, math.ceil(math.log(1e-30) / math.log(beta2))) + 2, dtype=torch.float64)
+    logs = torch.tensor([math.log(beta1), math.log(beta2), math.log(beta1 / math.sqrt(beta2))], dtype=torch.float64)
+    table = torch.exp(gaps.unsqueeze(1) * logs)
+    return table.masked_fill_(table < 1e-30, 0.0).float()
+
+
+def _distinct(ids: Tensor, slot: Tensor) -> tuple[Tensor, Tensor]:
+    """The distinct values of ``ids`` and where each id is among them: ``rows[lookup] == ids``.
+
+    What ``torch.unique(ids, return_inverse=True)`` returns, without its sort
+    (a third faster on a batch of 1,024 ratings): each id writes its position into
+    ``slot`` (a scratch tensor with one entry per possible id); the positions
+    that survive are one per distinct id. ``rows`` comes out in no particular
+    order, which changes nothing for the caller: each row's update is its own.
+
+    Parameters
+    ----------
+    ids : Tensor of shape (n,), int64
+    slot : Tensor of shape (max(ids) + 1,), int64
+        Overwritten.
+
+    Returns
+    -------
+    rows : Tensor of shape (n_distinct,), int64
+    lookup : Tensor of shape (n,), int64
+    """
+    positions = torch.arange(len(ids))
+    slot[ids] = positions
+    rows = ids[slot[ids] == positions]
+    slot[rows] = torch.arange(len(rows))
+    return rows, slot[ids]
+
+
+def _catch_up(weight: Tensor, m: Tensor, v: Tensor, last: Tensor, step: int, drift: Tensor, decays: Tensor) -> None:
+    """Apply the zero-gradient Adam steps each row skipped since ``last`` (its last update), up to ``step``.
+
+    Parameters
+    ----------
+    weight, m, v : Tensor of shape (rows, width), float32, contiguous
+        The rows' weights and Adam's two averages; updated in place.
+    last : Tensor of shape (rows,), int64
+        The step at which each row was last updated (0 = never).
+    step : int
+        The number of steps taken so far.
+    drift : Tensor of shape (n_steps + 1,), float32
+        ``_drift_table``.
+    decays : Tensor of shape (gaps, 3), float32
+        ``_decay_table``.
+    """
+    powers = decays.index_select(0, (step - last).clamp_(max=len(decays) - 1))  # (rows, 3)
+    series = torch.sub(drift.index_select(0, last), powers[:, 2], alpha=float(drift[step]))
+    weight.addcmul_(m / v.sqrt().add_(EPS), series.unsqueeze(1), value=-1.0)
     m.mul_(powers[:, 0:1])
     v.mul_(powers[:, 1:2])
-
 
 
 @torch.no_grad()
@@ -209,53 +269,60 @@ def _fit_sparse(model, train, *, epochs, lr, batch_size, weight_decay, bias_weig
         ]
     ).float()
     tables = (weight, torch.zeros_like(weight), torch.zeros_like(weight))  # the rows, Adam's m and v
-    last = torch.zeros(n_users + n_items)  # the step at which each row was last updated
+    arrays = tuple(table.numpy() for table in tables)  # the same memory, for numpy's fast row assignment
+    last = torch.zeros(n_users + n_items, dtype=torch.long)  # the step at which each row was last updated
+    slot = torch.empty(n_users + n_items, dtype=torch.long)  # scratch space of _distinct
     strength = torch.tensor([float(weight_decay)] * k + [float(bias_weight_decay)])
     beta1, beta2 = BETAS
     n_steps = epochs * math.ceil(n / batch_size)
     step = 0
     step_tensor = torch.zeros(())
-    drift = _drift_table(lr, lr_schedule, n_steps)
+    drift, decays = _drift_table(lr, lr_schedule, n_steps), _decay_table(n_steps)
     initial_rmse = _rmse(model, train)
     generator = torch.Generator().manual_seed(seed)
     history = History()
     for epoch in range(1, epochs + 1):
         perm = torch.randperm(n, generator=generator)
-        users, items, targets = user_idx[perm], item_idx[perm] + n_users, ratings[perm]
+        users, items, targets = user_idx[perm], item_idx[perm].add_(n_users), ratings[perm].sub_(low)
+        del perm  # (memory: 25 M ratings make each of these 100-200 MB)
         total = 0.0
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             size = stop - start
             lr_now = _lr(lr, lr_schedule, step, n_steps)
-            step += 1
-            rows_idx, lookup = torch.unique(torch.cat([users[start:stop], items[start:stop]]), return_inverse=True)
+            rows_idx, lookup = _distinct(torch.cat([users[start:stop], items[start:stop]]), slot)
             w, m, v = (table.index_select(0, rows_idx) for table in tables)
-            _catch_up(w, m, v, last.index_select(0, rows_idx), step - 1, drift)
-            last.index_fill_(0, rows_idx, float(step))
+            _catch_up(w, m, v, last.index_select(0, rows_idx), step, drift, decays)
+            step += 1
+            last.index_fill_(0, rows_idx, step)
             looked_up = w.index_select(0, lookup)  # (2 * size, width): the batch's user rows, then its movie rows
             u_rows, i_rows = looked_up[:size], looked_up[size:]
-            s = torch.sigmoid((u_rows[:, :k] * i_rows[:, :k]).sum(1) + u_rows[:, k] + i_rows[:, k])
-            error = s * span + low - targets[start:stop]
-            dlogit = (error * s * (1 - s)).mul_(2 * span / size)  # d mean((pred - r)^2) / d logit
-            other = torch.cat([i_rows, u_rows])
-            other[:, k] = 1.0  # d logit / d bias
-            grad = other.mul_(torch.cat([dlogit, dlogit]).unsqueeze(1))
-            penalised = looked_up * strength
-            grad.add_(penalised, alpha=2.0 / size)
-            value = float(torch.dot(error, error) + torch.dot(penalised.view(-1), looked_up.view(-1))) / size
+            s = torch.sigmoid(torch.linalg.vecdot(u_rows[:, :k], i_rows[:, :k]) + u_rows[:, k] + i_rows[:, k])
+            error = (s * span).sub_(targets[start:stop])  # prediction - rating
+            dlogit = torch.addcmul(s, s, s, value=-1.0).mul_(error).mul_(2 * span / size)  # d mean(error^2) / d logit
+            # gradient of each lookup: its partner's row (a user's movie, a movie's user) times dlogit, 1 for the
+            # bias, plus the penalty's 2 * strength * row / size; index_add_ sums the lookups of a row
+            grad = w.index_select(0, lookup.roll(size))
+            grad[:, k] = 1.0
+            grad.view(2, size, width).mul_(dlogit.view(1, size, 1))
+            penalty_grad = looked_up * (strength * (2.0 / size))
+            grad.add_(penalty_grad)
+            grad = torch.zeros_like(w).index_add_(0, lookup, grad)
+            value = float(torch.dot(error, error) + 0.5 * size * torch.dot(penalty_grad.view(-1), looked_up.view(-1))) / size
             _check_loss(value, epoch, start // batch_size + 1, lr)  # before any row is written back
             total += value * size
-            summed = torch.zeros(len(rows_idx), width).index_add_(0, lookup, grad)
             step_tensor.fill_(step)
             torch._fused_adam_(
-                [w], [summed], [m], [v], [], [step_tensor], lr=lr_now, beta1=beta1, beta2=beta2,
+                [w], [grad], [m], [v], [], [step_tensor], lr=lr_now, beta1=beta1, beta2=beta2,
                 weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False,
             )  # fmt: skip
-            for table, rows in zip(tables, (w, m, v)):
-                table.index_copy_(0, rows_idx, rows)
-        _catch_up(*tables, last, step, drift)  # every row up to date
-        last.fill_(float(step))
-        _copy_back(model, weight, n_users, k)
+            rows = rows_idx.numpy()
+            for table, block in zip(arrays, (w, m, v)):
+                table[rows] = block.numpy()  # write back (numpy's row assignment: the fastest scatter here)
+        del users, items, targets
+        _catch_up(*tables, last, step, drift, decays)  # every row up to date
+        last.fill_(step)
+        _copy_back(model, tables[0], n_users, k)
         _end_epoch(history, model, epoch, total / n, train, None)
     _warn_if_diverged(history, lr, initial_rmse)
     return history

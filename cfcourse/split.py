@@ -21,7 +21,7 @@ import torch
 from cfcourse.columns import ITEM, RATING, TIMESTAMP, USER
 from cfcourse.ratings import UnknownIdError, check_ratings
 
-__all__ = ["USER_IDX", "ITEM_IDX", "encode", "train_valid_split", "time_split", "Split", "frame_to_tensors"]
+__all__ = ["USER_IDX", "ITEM_IDX", "encode", "encode_ids", "train_valid_split", "time_split", "Split", "frame_to_tensors"]
 
 USER_IDX = "user_idx"
 """Column holding a user's contiguous index (0..n_users-1), added by ``encode``."""
@@ -72,17 +72,45 @@ def encode(
     for col, idx_col, ids in ((USER, USER_IDX, user_ids), (ITEM, ITEM_IDX, item_ids)):
         if col not in ratings.columns:
             raise ValueError(f"ratings has no {col!r} column; it has {list(ratings.columns)}.")
-        ids = np.sort(ratings[col].unique()) if ids is None else np.asarray(ids)
-        idx = pd.Index(ids).get_indexer(ratings[col])
-        if (idx < 0).any():
-            unknown = pd.unique(ratings[col][idx < 0])
-            raise UnknownIdError(
-                f"{len(unknown)} {col} value(s) not in the given vocabulary, e.g. "
-                f"{unknown[:5].tolist()}; drop those rows or encode without a vocabulary."
-            )
-        encoded[idx_col] = idx.astype(np.int64)
+        encoded[idx_col], ids = encode_ids(ratings[col], ids)
         vocabularies.append(ids)
     return encoded, vocabularies[0], vocabularies[1]
+
+
+def encode_ids(values: pd.Series, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One column of ``encode``: the index of each raw id, and the vocabulary.
+
+    For large frames, where ``encode``'s copy of the whole frame costs memory
+    (``MatrixFactorization.fit`` encodes 25 million ratings so).
+
+    Parameters
+    ----------
+    values : Series of shape (n,)
+        Raw ids (a ``userId`` or ``movieId`` column).
+    ids : ndarray, optional
+        An existing vocabulary; by default the sorted distinct values.
+
+    Returns
+    -------
+    idx : ndarray of shape (n,), int64
+        ``ids[idx] == values``.
+    ids : ndarray
+        The vocabulary.
+
+    Raises
+    ------
+    cfcourse.ratings.UnknownIdError (a KeyError)
+        If ``ids`` lacks some value.
+    """
+    ids = np.sort(values.unique()) if ids is None else np.asarray(ids)
+    idx = pd.Index(ids).get_indexer(values)
+    if (idx < 0).any():
+        unknown = pd.unique(values[idx < 0])
+        raise UnknownIdError(
+            f"{len(unknown)} {values.name} value(s) not in the given vocabulary, e.g. "
+            f"{unknown[:5].tolist()}; drop those rows or encode without a vocabulary."
+        )
+    return idx.astype(np.int64, copy=False), ids
 
 
 @dataclass(frozen=True, eq=False)

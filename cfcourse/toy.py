@@ -44,6 +44,7 @@ _TASTE_MEAN, _TASTE_SCALE = 0.4, 1.0  # most people enjoy most genres a little; 
 _POPULARITY_OFFSET = 10.0  # Zipf-Mandelbrot: weight of rank r is 1 / (r + offset)
 _POPULARITY_EXPONENT = 1.0  # a long tail for big worlds, nearly uniform for a 5x6 table
 _MAX_ROUNDS = 100
+_SCORE_CHUNK = 1 << 20  # pairs scored at once (bounds memory in large worlds)
 
 USER_NAMES = (
     "Ana", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gus", "Hana", "Ivo", "Jade", "Kai", "Lina", "Milo",
@@ -301,10 +302,16 @@ def make_toy_world(
 
 
 def _scores(user_factors, item_factors, user_bias, item_bias, user_idx, item_idx, y_range) -> np.ndarray:
-    """The course's equation for pairs: scaled sigmoid of dot product plus both biases."""
-    return predict_pairs(
-        user_factors[user_idx], item_factors[item_idx], user_bias[user_idx], item_bias[item_idx], y_range
-    )
+    """The course's equation for pairs: scaled sigmoid of dot product plus both biases.
+
+    Computed ``_SCORE_CHUNK`` pairs at a time, so the looked-up factor rows of
+    25 million pairs (3.2 GB as float64) are never held at once.
+    """
+    out = np.empty(len(user_idx))
+    for start in range(0, len(user_idx), _SCORE_CHUNK):
+        u, i = user_idx[start : start + _SCORE_CHUNK], item_idx[start : start + _SCORE_CHUNK]
+        out[start : start + len(u)] = predict_pairs(user_factors[u], item_factors[i], user_bias[u], item_bias[i], y_range)
+    return out
 
 
 def _zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:

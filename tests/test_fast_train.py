@@ -123,3 +123,51 @@ def test_other_models_take_the_dense_path():
     model = DotProduct(world.n_users, world.n_items, 2, y_range=(0.0, 5.5))
     history = fit_fast(model, triple, epochs=2, batch_size=64, bias_weight_decay=0.0)
     assert history.train_rmse[-1] < history.train_rmse[0]
+
+
+# ------------------------------------------------------------ the pieces of the row-sparse step
+from cfcourse.fast_train import BETAS, EPS, _catch_up, _decay_table, _distinct, _drift_table, _lr  # noqa: E402
+
+
+@pytest.mark.parametrize("ids", [[5, 3, 5, 0, 3, 3], [7], [2, 1, 0], list(range(10)) * 3])
+def test_distinct_is_unique_with_inverse(ids):
+    ids = torch.tensor(ids)
+    rows, lookup = _distinct(ids, torch.empty(11, dtype=torch.long))
+    torch.testing.assert_close(rows[lookup], ids)
+    assert sorted(rows.tolist()) == torch.unique(ids).tolist()  # each distinct id once
+
+
+def test_decay_table_holds_the_powers_and_no_subnormal_floats():
+    beta1, beta2 = BETAS
+    table = _decay_table(100_000)
+    torch.testing.assert_close(table[3], torch.tensor([beta1**3, beta2**3, (beta1 / math.sqrt(beta2)) ** 3]))
+    assert float(table[-1].max()) == 0.0  # a row skipped longer than the table has no momentum left
+    assert not bool(((table > 0) & (table < 1e-30)).any())
+    assert len(_decay_table(10)) == 12  # no longer than the steps need
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_catch_up_is_the_skipped_zero_gradient_adam_steps(schedule):
+    """A row skipped for d steps moves as d steps of dense Adam with a zero gradient (eps aside)."""
+    lr, n_steps = 0.05, 40
+    generator = torch.Generator().manual_seed(0)
+    weight, m = torch.randn(4, 3, generator=generator), torch.randn(4, 3, generator=generator) * 0.1
+    v = torch.rand(4, 3, generator=generator) * 0.01 + 1e-4
+    last = torch.tensor([0, 3, 10, 20])  # rows last updated at these steps; all caught up to step 20
+    expected = []
+    beta1, beta2 = BETAS
+    for row in range(4):
+        w_row, m_row, v_row = weight[row].double(), m[row].double(), v[row].double()
+        for j in range(int(last[row]) + 1, 21):  # dense Adam's steps j (1-based) with grad 0
+            m_row, v_row = beta1 * m_row, beta2 * v_row
+            step_size = _lr(lr, schedule, j - 1, n_steps) / (1 - beta1**j)
+            w_row = w_row - step_size * m_row / (v_row.sqrt() / math.sqrt(1 - beta2**j) + EPS)
+        expected.append((w_row, m_row, v_row))
+    before = weight.clone()
+    _catch_up(weight, m, v, last, 20, _drift_table(lr, schedule, n_steps), _decay_table(n_steps))
+    for row, (w_row, m_row, v_row) in enumerate(expected):
+        torch.testing.assert_close(weight[row].double(), w_row, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(m[row].double(), m_row, rtol=1e-5, atol=1e-9)
+        torch.testing.assert_close(v[row].double(), v_row, rtol=1e-5, atol=1e-12)
+    assert torch.equal(weight[3], before[3])  # updated at step 20: nothing skipped
+    assert float((weight[0] - before[0]).abs().min()) > 1e-3  # skipped 20 steps: moved

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cfcourse.columns import ITEM, RATING, USER
-from cfcourse.split import ITEM_IDX, USER_IDX, Split, encode, time_split, train_valid_split
+from cfcourse.split import ITEM_IDX, USER_IDX, Split, encode, encode_ids, time_split, train_valid_split
 
 
 def small_ratings(n_users=12, n_items=15, n=60, seed=0) -> pd.DataFrame:
@@ -166,3 +166,14 @@ def test_time_split_bad_input_raises():
         time_split(small_ratings(), valid_frac=1.0)
     with pytest.raises(TypeError, match="DataFrame"):
         time_split(np.zeros((3, 3)))
+
+
+def test_encode_ids_is_one_column_of_encode():
+    frame = pd.DataFrame({USER: [10, 30, 10, 20], ITEM: [7, 7, 99, 5]})
+    encoded, user_ids, _ = encode(frame)
+    idx, ids = encode_ids(frame[USER])
+    np.testing.assert_array_equal(idx, encoded[USER_IDX])
+    np.testing.assert_array_equal(ids, user_ids)
+    assert idx.dtype == np.int64
+    with pytest.raises(KeyError, match=r"1 userId value\(s\) not in the given vocabulary, e\.g\. \[30\]"):
+        encode_ids(frame[USER], np.array([10, 20]))

@@ -121,6 +121,18 @@ def test_large_world_samples_pairs_without_a_dense_matrix():
     )
 
 
+def test_scores_in_chunks_are_the_scores_at_once(monkeypatch):
+    import cfcourse.toy as toy
+    from cfcourse.gradients import predict_pairs
+
+    w = make_toy_world(50, 40, density=0.5, seed=3)
+    u, i = w.ratings[USER].to_numpy(), w.ratings[ITEM].to_numpy()
+    monkeypatch.setattr(toy, "_SCORE_CHUNK", 7)  # 1,000 pairs in 143 chunks, the last one short
+    at_once = predict_pairs(w.user_factors.to_numpy()[u], w.item_factors.to_numpy()[i], w.user_bias.to_numpy()[u],
+                            w.item_bias.to_numpy()[i], w.y_range)  # fmt: skip
+    np.testing.assert_array_equal(w.true_scores(u, i), at_once)
+
+
 @pytest.mark.parametrize("attribute", ["true_table", "mask", "table"])
 def test_densify_guard_says_the_size_and_the_way_out(attribute):
     w = make_toy_world(MAX_DENSE_CELLS // 1000 + 1, 1000, density=1e-5)

@@ -125,6 +125,7 @@ def test_predict_matches_forward_restores_mode_and_chunks(world):
     assert model.training and not whole.requires_grad
     torch.testing.assert_close(whole, chunked)
     torch.testing.assert_close(whole, model(torch.as_tensor(user_idx), torch.as_tensor(item_idx)).detach())
+    assert predict(model.double(), user_idx, item_idx, batch_size=7).dtype == torch.float64  # chunks keep the dtype
 
 
 def test_history_frame_and_plot(world):
