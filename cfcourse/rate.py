@@ -133,7 +133,7 @@ class RatingPanel:
     Attributes
     ----------
     widget : ipywidgets.VBox
-        Search box, results, shortlist, "your list", your recommendations (classes ``cf-search``,
+        Search box, results, shortlist, "your list", your recommendations (classes ``cf-rate-panel``, ``cf-search``,
         ``cf-results``, ``cf-shortlist``, ``cf-rate-row``, ``cf-your-list`` and
         ``cf-recommendations``, for the browser test and for styling).
     my_ratings : dict {movieId: stars}
@@ -173,6 +173,7 @@ class RatingPanel:
             self.search, self.results, widgets.HTML("<b>Worth rating</b> (well known, and people disagree about them):"),
             self.shortlist, self.list, self.recommendations,
         ])  # fmt: skip
+        self.widget.add_class("cf-rate-panel")
 
     def _row(self, movie_id, buttons_of: dict):
         w = self._w
