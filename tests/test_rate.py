@@ -167,8 +167,9 @@ def test_the_module_imports_without_ipywidgets():
 
 
 def test_notebook_12_runs_its_rating_cells_without_ipywidgets():
-    # The fallback path as a learner meets it: notebook 12's cells up to the one after the panel, in a
-    # fresh kernel where `import ipywidgets` fails; the panel cell says what to do, and the dict is used.
+    # The fallback path as a learner meets it: notebook 12's cells up to the check of the printed
+    # recommendations, in a fresh kernel where `import ipywidgets` fails; the panel cell says what to
+    # do, the dict is used, the live panel is skipped and the printed lists come from the dict.
     from pathlib import Path
 
     import nbformat
@@ -178,11 +179,17 @@ def test_notebook_12_runs_its_rating_cells_without_ipywidgets():
     nb = nbformat.read(root / "notebooks" / "12_your_recommendations.ipynb", as_version=4)
     panel = next(i for i, c in enumerate(nb.cells) if "rate-panel" in c.metadata.get("tags", []))
     after = next(i for i in range(panel + 1, len(nb.cells)) if nb.cells[i].cell_type == "code")
+    live = next(i for i, c in enumerate(nb.cells) if "live-panel" in c.metadata.get("tags", []))
+    printed, checked = [i for i in range(live + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"][:2]
     blocker = nbformat.v4.new_code_cell("import sys\nsys.modules['ipywidgets'] = None  # as if not installed")
-    nb.cells = [blocker] + nb.cells[: after + 1]
-    NotebookClient(nb, timeout=120, kernel_name="python3",
+    nb.cells = [blocker] + nb.cells[: checked + 1]
+    NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(root / "notebooks")}}).execute()  # fmt: skip
     panel_out = "".join(o.get("text", "") for o in nb.cells[panel + 1].outputs)
     assert panel_out.strip() == NO_WIDGETS
     table = nb.cells[after + 1].outputs[0]["data"]["text/plain"]
     assert "Matrix, The" in table and "Notting Hill" in table  # the example dict, read without the panel
+    assert nb.cells[live + 1].outputs == []  # no panel to show again
+    text = "".join(o.get("text", "") for o in nb.cells[printed + 1].outputs)
+    assert text.startswith("Your recommendations from your 8 ratings") and text.count("because you rated") >= 1
+    assert "five movies from each model" in "".join(o.get("text", "") for o in nb.cells[checked + 1].outputs)
