@@ -411,9 +411,9 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
         lists.append(page.evaluate(YOUR_LIST))
         recommended.append(page.evaluate(RECOMMENDED))
 
-    def search_and_rate(panel, query: str, stars: str) -> list[str]:
+    def search_and_rate(panel, query: str, stars: str, listed: str, rated: int) -> list[str]:
         """Type ``query`` into the search box, wait for its results, click ``stars`` on the result titled
-        ``query`` (else the first); the titles found."""
+        ``query`` (else the first) until both lists are redrawn; the titles found."""
         panel.locator(".cf-search input").fill("")
         panel.locator(".cf-search input").click()
         page.keyboard.type(query)
@@ -425,9 +425,19 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
             return t.length > 0 && t.every(x => x.toLowerCase().includes(q));
         }""", arg=query.lower(), timeout=CLICK_TIMEOUT * 1000)
         found = [t.strip() for t in panel.locator(".cf-results .cf-rate-row .widget-html-content").all_inner_texts()]
-        row = found.index(query) if query in found else 0
-        panel.locator(".cf-results .cf-rate-row").nth(row).get_by_role("button", name=stars, exact=True).click()
-        return found
+        # the results of a shorter prefix can pass that check and then be replaced by the last key's:
+        # a click on a replaced row is lost, so click again (a second click on the same star changes nothing)
+        deadline = time.monotonic() + CLICK_TIMEOUT
+        while True:
+            row = found.index(query) if query in found else 0
+            panel.locator(".cf-results .cf-rate-row").nth(row).get_by_role("button", name=stars, exact=True).click()
+            try:
+                both_redrawn(page, listed, rated, timeout=5)
+                return found
+            except PlaywrightTimeout:
+                if time.monotonic() > deadline:
+                    raise
+                found = [t.strip() for t in panel.locator(".cf-results .cf-rate-row .widget-html-content").all_inner_texts()]
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
@@ -453,16 +463,14 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
                     "button", name="5", exact=True).click()
                 both_redrawn(page, "Your list (9 rated):", 9)
                 # type a title into the search box, then rate the first result
-                results = search_and_rate(panel, "toy story", "4½")
-                both_redrawn(page, "Your list (10 rated):", 10)
+                results = search_and_rate(panel, "toy story", "4½", "Your list (10 rated):", 10)
                 # "–" takes a rating back
                 panel.locator(".cf-shortlist .cf-rate-row").filter(has_text="Titanic").get_by_role(
                     "button", name="–", exact=True).click()
                 both_redrawn(page, "Your list (9 rated):", 9)
                 # the rating model's first recommendation, found and rated 1 star: it must leave the list
                 top = _listed(recommended[-1])[0]
-                search_and_rate(panel, top, "1")
-                both_redrawn(page, "Your list (10 rated):", 10)
+                search_and_rate(panel, top, "1", "Your list (10 rated):", 10)
                 clicks_s = time.monotonic() - clicked - panel_s
                 page.screenshot(path=str(tmp_path / "rate.png"), full_page=True)
             except PlaywrightTimeout:
