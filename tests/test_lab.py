@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -306,9 +307,13 @@ def _look_at_the_lab(lab: Lab, chromium: str, tmp_path: Path) -> None:
 
 RATE_NOTEBOOK = "notebooks/12_your_recommendations.ipynb"
 RATE_TAG = "rate-panel"          # the cell that shows the panel
-PANEL_TIMEOUT = 180              # seconds from "Run All Cells" until the panel shows
+LIVE_TAG = "live-panel"          # the cell that shows it again with both models attached
+PANEL_TIMEOUT = 180              # seconds from "Run All Cells" until the panel shows with recommendations
 CLICK_TIMEOUT = 60               # seconds for the kernel to answer one click
-YOUR_LIST = "() => { const e = document.querySelector('.cf-your-list'); return e ? e.innerText : null; }"
+# the panel is shown twice (section 1, then with the models attached): read the last view, the one in sight
+# (JupyterLab leaves cells out of sight unrendered, and their innerText empty)
+YOUR_LIST = "() => { const e = [...document.querySelectorAll('.cf-your-list')].pop(); return e ? e.innerText : null; }"
+RECOMMENDED = "() => { const e = [...document.querySelectorAll('.cf-recommendations')].pop(); return e ? e.innerText : null; }"
 
 
 def _chromium_or_skip() -> str:
@@ -321,11 +326,12 @@ def _chromium_or_skip() -> str:
 
 
 def _rate_notebook_copy(folder: Path) -> Path:
-    """Notebook 12 up to its rating panel, outputs cleared, in a folder of its own (the repository stays untouched)."""
+    """Notebook 12 up to its live panel (models trained as in the notebook), outputs cleared, in a folder of its own."""
     import nbformat
 
     nb = nbformat.read(ROOT / RATE_NOTEBOOK, as_version=4)
-    last = next(i for i, c in enumerate(nb.cells) if RATE_TAG in c.metadata.get("tags", []))
+    last = next(i for i, c in enumerate(nb.cells) if LIVE_TAG in c.metadata.get("tags", []))
+    assert any(RATE_TAG in c.metadata.get("tags", []) for c in nb.cells[:last])
     nb.cells = nb.cells[: last + 1]
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -336,11 +342,19 @@ def _rate_notebook_copy(folder: Path) -> Path:
     return path
 
 
+def _listed(recommended: str) -> list[str]:
+    """The titles of the rating model's list, then the ranking model's, in the text of ``your_recommendations``."""
+    return [m.group(1) for m in re.finditer(r"^ +\d+\. (.+)  \(\d\.\d stars\)$", recommended, flags=re.M)]
+
+
 @pytest.mark.skipif(Path(sys.prefix).resolve() != (ROOT / ".venv").resolve(),
                     reason="the lab's kernel must be the course's .venv; these tests run from another environment")
 def test_rating_movies_in_the_panel_changes_the_list(tmp_path):
-    # A learner opens notebook 12 in JupyterLab, runs it, and rates movies with the mouse and the
-    # keyboard; "your list" under the panel is rewritten by the kernel from the dict the clicks edit.
+    # A learner opens notebook 12 in JupyterLab, runs it (both models train in the page's kernel), and
+    # rates movies with the mouse and the keyboard in the panel shown with the models attached; "your
+    # list" and the recommendations under it are redrawn by the kernel after every click.
+    from cfcourse.rate import star_label
+
     chromium = _chromium_or_skip()
     served = tmp_path / "served"
     _rate_notebook_copy(served)
@@ -350,22 +364,34 @@ def test_rating_movies_in_the_panel_changes_the_list(tmp_path):
             seen = _rate_in_the_browser(lab, chromium, tmp_path)
     finally:
         _stop(lab.process, grace=5)
-    first, after_click, after_search, after_clear = seen["lists"]
+    first, after_click, after_search, after_clear, after_top = seen["lists"]
     assert first.startswith("Your list (8 rated):") and "Pulp Fiction" not in first and "Titanic" in first
     assert after_click.startswith("Your list (9 rated):") and "★★★★★ 5      Pulp Fiction" in after_click
     assert after_search.startswith("Your list (10 rated):") and "★★★★½ 4.5    Toy Story" in after_search
     assert after_clear.startswith("Your list (9 rated):") and "Titanic" not in after_clear
     assert seen["results"][0] == "Toy Story", seen["results"]
+    # the recommendations follow: ten movies each time, never one just rated, and a new list after each click
+    recs = seen["recommended"]
+    assert [r.splitlines()[0] for r in recs] == [
+        f"Your recommendations from your {k} ratings (redrawn after every click)" for k in (8, 9, 10, 9, 10)]
+    listed = [_listed(r) for r in recs]
+    assert all(len(titles) == 10 for titles in listed), listed
+    assert all(a != b for a, b in zip(recs, recs[1:]))  # every click redrew the list
+    assert "Pulp Fiction" not in listed[1] and "Toy Story" not in listed[2] and "Titanic" not in listed[0]
+    top = seen["top"]  # the rating model's first movie, then rated 1 star through the search box
+    assert top == listed[3][0] and top not in listed[4] and listed[4][:5] != listed[3][:5]
+    assert f"{top}  (" not in recs[4] and f"{star_label(1.0):<12} {top}" in after_top
+    assert recs[0].count("because you rated") + recs[0].count("mostly its movie bias") == 5
     assert not seen["outside"], f"the lab page tried to load from outside 127.0.0.1: {seen['outside']}"
-    print(f"browser check: panel shown {seen['panel_s']:.1f} s after Run All; three changes seen in "
-          f"{seen['clicks_s']:.1f} s; whole test {seen['total_s']:.1f} s")
+    print(f"browser check: panel with recommendations shown {seen['panel_s']:.1f} s after Run All; four changes "
+          f"seen in {seen['clicks_s']:.1f} s; whole test {seen['total_s']:.1f} s")
 
 
 def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    outside, lists = [], []
+    outside, lists, recommended = [], [], []
     start = time.monotonic()
 
     def only_local(route):
@@ -375,11 +401,43 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
             outside.append(route.request.url)
             route.abort()
 
-    def list_changed_to(page, text: str) -> str:
-        page.wait_for_function(f"() => {{ const t = ({YOUR_LIST})(); return t && t.startsWith({json.dumps(text)}); }}",
-                               timeout=CLICK_TIMEOUT * 1000)
+    def both_redrawn(page, listed: str, rated: int, timeout: float = CLICK_TIMEOUT) -> None:
+        """Wait for "your list" to start with ``listed`` and the recommendations to be for ``rated`` ratings."""
+        page.wait_for_function(
+            f"""() => {{ const t = ({YOUR_LIST})(), r = ({RECOMMENDED})();
+                         return t && t.startsWith({json.dumps(listed)})
+                             && r && r.startsWith({json.dumps(f"Your recommendations from your {rated} ratings")}); }}""",
+            timeout=timeout * 1000)
         lists.append(page.evaluate(YOUR_LIST))
-        return lists[-1]
+        recommended.append(page.evaluate(RECOMMENDED))
+
+    def search_and_rate(panel, query: str, stars: str, listed: str, rated: int) -> list[str]:
+        """Type ``query`` into the search box, wait for its results, click ``stars`` on the result titled
+        ``query`` (else the first) until both lists are redrawn; the titles found."""
+        panel.locator(".cf-search input").fill("")
+        panel.locator(".cf-search input").click()
+        page.keyboard.type(query)
+        # results follow each key; wait for those of the whole query
+        page.wait_for_function("""(q) => {
+            const panels = document.querySelectorAll('.cf-rate-panel');
+            const t = [...panels[panels.length - 1].querySelectorAll('.cf-results .cf-rate-row .widget-html-content')]
+                .map(e => e.innerText.trim());
+            return t.length > 0 && t.every(x => x.toLowerCase().includes(q));
+        }""", arg=query.lower(), timeout=CLICK_TIMEOUT * 1000)
+        found = [t.strip() for t in panel.locator(".cf-results .cf-rate-row .widget-html-content").all_inner_texts()]
+        # the results of a shorter prefix can pass that check and then be replaced by the last key's:
+        # a click on a replaced row is lost, so click again (a second click on the same star changes nothing)
+        deadline = time.monotonic() + CLICK_TIMEOUT
+        while True:
+            row = found.index(query) if query in found else 0
+            panel.locator(".cf-results .cf-rate-row").nth(row).get_by_role("button", name=stars, exact=True).click()
+            try:
+                both_redrawn(page, listed, rated, timeout=5)
+                return found
+            except PlaywrightTimeout:
+                if time.monotonic() > deadline:
+                    raise
+                found = [t.strip() for t in panel.locator(".cf-results .cf-rate-row .widget-html-content").all_inner_texts()]
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
@@ -395,36 +453,32 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
                 page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
                 page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
                 clicked = time.monotonic()
-                page.locator(".cf-your-list").wait_for(timeout=PANEL_TIMEOUT * 1000)
+                # the panel is shown twice (section 1, then with the models attached); both are one panel
+                both_redrawn(page, "Your list (8 rated):", 8, timeout=PANEL_TIMEOUT)
                 panel_s = time.monotonic() - clicked
-                lists.append(page.evaluate(YOUR_LIST))
+                panel = page.locator(".cf-rate-panel").last  # the learner clicks in the live one
+                panel.scroll_into_view_if_needed()
                 # a click on the 5 of a shortlisted movie
-                shortlist_row = page.locator(".cf-shortlist .cf-rate-row").filter(has_text="Pulp Fiction")
-                shortlist_row.get_by_role("button", name="5", exact=True).click()
-                list_changed_to(page, "Your list (9 rated):")
+                panel.locator(".cf-shortlist .cf-rate-row").filter(has_text="Pulp Fiction").get_by_role(
+                    "button", name="5", exact=True).click()
+                both_redrawn(page, "Your list (9 rated):", 9)
                 # type a title into the search box, then rate the first result
-                page.locator(".cf-search input").click()
-                page.keyboard.type("toy story")
-                # results follow each key; wait for those of the whole query
-                page.wait_for_function("""() => {
-                    const t = [...document.querySelectorAll('.cf-results .cf-rate-row .widget-html-content')]
-                        .map(e => e.innerText.trim());
-                    return t.length > 0 && t.every(x => x.toLowerCase().includes('toy story'));
-                }""", timeout=CLICK_TIMEOUT * 1000)
-                results = [t.strip() for t in page.locator(".cf-results .cf-rate-row .widget-html-content").all_inner_texts()]
-                page.locator(".cf-results .cf-rate-row").first.get_by_role("button", name="4½", exact=True).click()
-                list_changed_to(page, "Your list (10 rated):")
+                results = search_and_rate(panel, "toy story", "4½", "Your list (10 rated):", 10)
                 # "–" takes a rating back
-                page.locator(".cf-shortlist .cf-rate-row").filter(has_text="Titanic").get_by_role(
+                panel.locator(".cf-shortlist .cf-rate-row").filter(has_text="Titanic").get_by_role(
                     "button", name="–", exact=True).click()
-                list_changed_to(page, "Your list (9 rated):")
+                both_redrawn(page, "Your list (9 rated):", 9)
+                # the rating model's first recommendation, found and rated 1 star: it must leave the list
+                top = _listed(recommended[-1])[0]
+                search_and_rate(panel, top, "1", "Your list (10 rated):", 10)
                 clicks_s = time.monotonic() - clicked - panel_s
                 page.screenshot(path=str(tmp_path / "rate.png"), full_page=True)
             except PlaywrightTimeout:
                 page.screenshot(path=str(tmp_path / "rate.png"), full_page=True)
                 pytest.fail(f"the rating panel did not respond as expected (screenshot: {tmp_path / 'rate.png'}); "
-                            f"lists seen so far: {lists}\nvisible text: {page.inner_text('body')[-2000:]}", pytrace=False)
+                            f"lists seen so far: {lists}\nrecommendations: {recommended}\n"
+                            f"visible text: {page.inner_text('body')[-2000:]}", pytrace=False)
         finally:
             browser.close()
-    return {"lists": lists, "results": results, "outside": outside, "panel_s": panel_s, "clicks_s": clicks_s,
-            "total_s": time.monotonic() - start}
+    return {"lists": lists, "recommended": recommended, "results": results, "top": top, "outside": outside,
+            "panel_s": panel_s, "clicks_s": clicks_s, "total_s": time.monotonic() - start}

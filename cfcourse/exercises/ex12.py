@@ -37,8 +37,9 @@ q1 = Exercise(
     reference=contributions,
     kind="function",
     cases=[Case("contributions(movie_vector, K, surprise)", _MOVIE, _K, _SURPRISE)],
-    hint="`movie_vector @ K[:-1]` is one weight per rated movie (the last row of `K` is the bias's); multiply it "
-    "element-wise by `surprise`.",
+    hint="A taste term is a weight times a surprise. The weights link this movie to each rated one: its vector "
+    "against the rows of `K` that make your vector (all but the last row, which makes your bias), one number per "
+    "rated movie with `@`. Then multiply element-wise.",
     praise="weight times surprise, one taste term per rated movie; the bias row of K lifts every movie alike.",
     mistakes=[
         Mistake("bias row included", lambda m, K, s: (np.append(m, 1.0) @ K) * s,
@@ -72,7 +73,9 @@ q2 = Exercise(
     reference=fold_in_ridge,
     kind="function",
     cases=[Case("fold_in_ridge(Q, y, theta0, Lambda)", _Q, _Y, _THETA0, _LAMBDA)],
-    hint="`theta0 + np.linalg.solve(Q.T @ Q + Lambda, Q.T @ (y - Q @ theta0))`.",
+    hint="Solve for how far you are from the average user: the matrix is `Q.T @ Q` plus the pull `Lambda`, the "
+    "right-hand side `Q.T` times the surprises `y - Q @ theta0` (`np.linalg.solve` is steadier than an inverse). "
+    "Then add `theta0` back.",
     praise="the average user plus the answers' surprises, each pulled back by Lambda.",
     mistakes=[
         Mistake("no pull", lambda Q, y, t, L: np.linalg.solve(Q.T @ Q, Q.T @ y),
@@ -104,8 +107,9 @@ q3 = Exercise(
     reference=most_similar,
     kind="function",
     cases=[Case("most_similar(me, user_factors, n=3)", _ME, _USERS, 3)],
-    hint="Divide each row and `me` by its length (`np.linalg.norm(..., axis=1, keepdims=True)`), take the dot "
-    "products, then `np.argsort(-similarity)[:n]`.",
+    hint="Cosine compares directions: divide each user's vector and `me` by their lengths (`np.linalg.norm`, row "
+    "by row with `axis=1` and `keepdims=True`), take the dot products, and keep the `n` highest (`np.argsort` "
+    "sorts from the lowest).",
     praise="cosine: the direction of taste counts, not how strongly a user holds it.",
     mistakes=[
         Mistake("dot product", lambda me, U, n: np.argsort(-(U @ me), kind="stable")[:n],
