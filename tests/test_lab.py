@@ -263,11 +263,8 @@ def test_course_lab_shows_the_index_notebook_in_chromium(tmp_path):
         _stop(lab.process, grace=5)
 
 
-def _look_at_the_lab(lab: Lab, chromium: str, tmp_path: Path) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-
-    outside = []
+def _local_page(browser, outside: list, width: int):
+    """A page that may only reach 127.0.0.1: any other request is refused and recorded in ``outside``."""
 
     def only_local(route):
         if urlparse(route.request.url).hostname == "127.0.0.1":
@@ -276,12 +273,22 @@ def _look_at_the_lab(lab: Lab, chromium: str, tmp_path: Path) -> None:
             outside.append(route.request.url)
             route.abort()
 
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    page.route("**/*", only_local)
+    return page
+
+
+def _look_at_the_lab(lab: Lab, chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    outside = []
+
     with sync_playwright() as p:
         # The system Chromium: playwright's own browser download cannot work offline.
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.route("**/*", only_local)
+            page = _local_page(browser, outside, 1280)
             page.goto(f"{lab.url}/lab/tree/{INDEX}?token={lab.token}", timeout=BROWSER_TIMEOUT * 1000)
             try:
                 found = page.wait_for_function(RENDERED, timeout=BROWSER_TIMEOUT * 1000).json_value()
@@ -394,13 +401,6 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
     outside, lists, recommended = [], [], []
     start = time.monotonic()
 
-    def only_local(route):
-        if urlparse(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     def both_redrawn(page, listed: str, rated: int, timeout: float = CLICK_TIMEOUT) -> None:
         """Wait for "your list" to start with ``listed`` and the recommendations to be for ``rated`` ratings."""
         page.wait_for_function(
@@ -442,8 +442,7 @@ def _rate_in_the_browser(lab: Lab, chromium: str, tmp_path: Path) -> dict:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.route("**/*", only_local)
+            page = _local_page(browser, outside, 1400)
             try:
                 page.goto(f"{lab.url}/lab/tree/{RATE_NOTEBOOK}?token={lab.token}", timeout=BROWSER_TIMEOUT * 1000)
                 page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(timeout=BROWSER_TIMEOUT * 1000)
