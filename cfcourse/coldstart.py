@@ -28,6 +28,7 @@ from cfcourse.validation import check_one_of, check_positive_int, check_real, ch
 __all__ = [
     "FOLD_IN_PRIOR",
     "FoldedUser",
+    "average_user_prior",
     "fold_in_user",
     "UNKNOWN_MODES",
     "report_unknown_ids",
@@ -140,6 +141,28 @@ def _check_prior(prior) -> np.ndarray | str:
     return np.array([check_real(v, f"prior[{i}]", low=0, hint="a strength, 0 for none") for i, v in enumerate(pair)])
 
 
+def average_user_prior(user_factors: np.ndarray, user_bias: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where a new user starts and how hard they are pulled back there (a Bayesian ridge).
+
+    Parameters
+    ----------
+    user_factors : ndarray of shape (n_users, n_factors)
+        The trained users' factors.
+    user_bias : ndarray of shape (n_users,)
+    noise : float
+        The noise variance (the final training MSE).
+
+    Returns
+    -------
+    centre : ndarray of shape (n_factors + 1,)
+        The average trained user ``theta0 = (mean factors, mean bias)``.
+    strengths : ndarray of shape (n_factors + 1,)
+        ``noise / var_d``: a component on which trained users differ little pulls hard.
+    """
+    population = np.hstack([user_factors, np.asarray(user_bias)[:, None]])  # (n_users, k): the trained users
+    return population.mean(axis=0), noise / np.maximum(population.var(axis=0), 1e-12)
+
+
 def fold_in_user(
     item_factors: np.ndarray,
     item_bias: np.ndarray,
@@ -194,11 +217,10 @@ def fold_in_user(
     prior = _check_prior(prior)
     n_steps = check_positive_int(n_steps, "n_steps", hint="20 is plenty")
     low, high = check_y_range(y_range)
-    population = np.hstack([user_factors, np.asarray(user_bias)[:, None]])  # (n_users, k): the trained users
-    centre = population.mean(axis=0)  # the average user
-    n, k = len(ratings), population.shape[1]
+    centre, bayes = average_user_prior(user_factors, user_bias, noise)  # the average user
+    n, k = len(ratings), len(centre)
     if isinstance(prior, str):  # Bayesian ridge: noise variance over the spread of trained users
-        penalty = noise / np.maximum(population.var(axis=0), 1e-12)
+        penalty = bayes
     else:
         penalty = n * np.append(np.full(k - 1, weight_decay), bias_weight_decay) + np.append(np.full(k - 1, prior[0]), prior[1])
     q = np.hstack([item_factors, np.ones((n, 1))])  # d logit / d theta

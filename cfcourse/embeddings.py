@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cfcourse.validation import check_indices
+from cfcourse.validation import check_indices, check_positive_int
 
 if TYPE_CHECKING:  # only for the annotations: importing torch is slow
     from torch import Tensor
@@ -132,3 +132,40 @@ def dot_scores(
             f"both need the same n_factors to take dot products."
         )
     return (users * items).sum(-1)
+
+
+def pca(vectors: ArrayLike, n_components: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Principal components of a set of vectors: the movie map of notebooks/09_what_the_model_learned.ipynb.
+
+    Centre the rows, take the SVD ``X_c = U S V^T``, and project on the first
+    ``n_components`` rows of ``V^T``: the directions along which the vectors
+    differ most.
+
+    Parameters
+    ----------
+    vectors : array-like of shape (n, k)
+        E.g. movie factors; computed in float64.
+    n_components : int, default 2
+        At most ``min(n, k)``.
+
+    Returns
+    -------
+    coords : ndarray of shape (n, n_components)
+        ``X_c @ components.T``: each vector's place on the map.
+    components : ndarray of shape (n_components, k)
+        The directions (unit rows of ``V^T``); any other vector of the same
+        space, a user's say, points along ``vector @ components.T`` on the map.
+    explained : ndarray of shape (min(n, k),)
+        Each direction's share of the variance, ``S**2 / sum(S**2)``, largest first.
+    """
+    X = np.asarray(vectors, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"vectors must have shape (n, k), got {X.shape}.")
+    check_positive_int(n_components, "n_components")
+    if n_components > min(X.shape):
+        raise ValueError(f"n_components={n_components}, but {X.shape[0]} vectors of size {X.shape[1]} have at most "
+                         f"{min(X.shape)} components; ask for fewer.")  # fmt: skip
+    X_c = X - X.mean(axis=0)
+    _, S, Vt = np.linalg.svd(X_c, full_matrices=False)
+    components = Vt[:n_components]
+    return X_c @ components.T, components, S**2 / np.sum(S**2)

@@ -37,14 +37,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from cfcourse.coldstart import FoldedUser
+from cfcourse.coldstart import FoldedUser, average_user_prior
 from cfcourse.columns import ITEM, RATING
 from cfcourse.errors import ColdStartError
 from cfcourse.gradients import sigmoid_range
 from cfcourse.ratings import check_ratings
 from cfcourse.validation import check_is_fitted, check_positive_int
 
-__all__ = ["fold_in_linear", "explain", "reasons", "stars", "BASE_TERMS"]
+__all__ = ["fold_in_linear", "explain", "reasons", "BASE_TERMS"]
 
 BASE_TERMS = ("movie bias", "average user", "your bias")
 """The columns of ``explain`` that do not belong to one rated movie."""
@@ -78,11 +78,8 @@ def _solve(mf, ratings) -> dict:
     Q = np.hstack([item_factors[idx], np.ones((len(idx), 1))])  # (n_rated, k)
     share = (frame[RATING].to_numpy(np.float64) - low) / (high - low)
     y = np.log(share / (1.0 - share)) - item_bias[idx]  # the logit each answer asks for, minus the movie's bias
-    trained = np.hstack([mf.user_factors_, mf.user_bias_[:, None]])  # (n_users, k)
-    theta0 = trained.mean(axis=0)
-    noise = mf.history_.train_rmse[-1] ** 2
-    Lambda = np.diag(noise / np.maximum(trained.var(axis=0), 1e-12))
-    K = np.linalg.solve(Q.T @ Q + Lambda, Q.T)  # (k, n_rated)
+    theta0, strengths = average_user_prior(mf.user_factors_, mf.user_bias_, noise=mf.history_.train_rmse[-1] ** 2)
+    K = np.linalg.solve(Q.T @ Q + np.diag(strengths), Q.T)  # (k, n_rated)
     return {"frame": frame, "idx": idx, "theta0": theta0, "K": K, "surprise": y - Q @ theta0,
             "item_factors": item_factors, "item_bias": item_bias, "y_range": (low, high)}  # fmt: skip
 
@@ -148,12 +145,6 @@ def explain(mf, ratings, movie_ids) -> pd.DataFrame:
     table["score"] = table.sum(axis=1)
     table["predicted"] = np.clip(sigmoid_range(table["score"].to_numpy(), *parts["y_range"]), *mf.scale)
     return table
-
-
-def stars(value: float) -> str:
-    """A rating as stars, e.g. ``stars(4.5) == "★★★★½"`` (whole stars, then a half)."""
-    whole, half = int(value), (value % 1) >= 0.5
-    return "★" * whole + ("½" if half else "")
 
 
 def reasons(table: pd.DataFrame, ratings, titles: Mapping | pd.Series, n: int = 3) -> pd.Series:

@@ -37,6 +37,12 @@ __all__ = ["MatrixFactorization", "FoldedUser", "ColdStartWarning", "ColdStartEr
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
+def _cosine_to(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each row of ``rows`` (shape (n, k)) with ``vector`` (shape (k,)); 0 for a zero vector."""
+    norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(vector)
+    return rows @ vector / np.where(norms > 0, norms, 1.0)
+
+
 class MatrixFactorization:
     """Collaborative filtering with the course model, ``fit`` / ``predict`` / ``recommend``.
 
@@ -254,11 +260,8 @@ class MatrixFactorization:
                 f"{ITEM} {movie_id!r} was never seen in training, so it has no factors; "
                 f"pick one of item_ids_ (e.g. {self.item_ids_[:3].tolist()})."
             )
-        item_factors = self.item_factors_
-        norms = np.linalg.norm(item_factors, axis=1)
-        unit = item_factors / np.where(norms > 0, norms, 1.0)[:, None]
         i = self.item_index_.get_loc(movie_id)
-        return self._ranked(unit @ unit[i], np.array([i]), n, "similarity")
+        return self._ranked(_cosine_to(self.item_factors_, self.item_factors_[i]), np.array([i]), n, "similarity")
 
     def similar_users(self, user, n: int = 10) -> pd.DataFrame:
         """The ``n`` trained users whose factor vectors point the most the same way as ``user``'s.
@@ -288,8 +291,7 @@ class MatrixFactorization:
         if vector.shape != (factors.shape[1],):
             raise ValueError(f"the user's vector has shape {vector.shape}, the model's users ({factors.shape[1]},); "
                              "fold the user in with this model.")  # fmt: skip
-        norms = np.linalg.norm(factors, axis=1) * np.linalg.norm(vector)
-        sims = factors @ vector / np.where(norms > 0, norms, 1.0)
+        sims = _cosine_to(factors, vector)
         chosen = top_n(sims, n, exclude=exclude, ids=self.user_ids_)
         return pd.DataFrame({USER: self.user_ids_[chosen], "similarity": sims[chosen]})
 

@@ -562,9 +562,11 @@ class ImplicitFactorization(_WatchedRanker):
             Vs = V.T @ s
             hess = (V.T * s) @ V - np.outer(Vs, Vs) + 2 * lam * np.eye(len(p))
             step, t = np.linalg.solve(hess, grad), 1.0
-            while objective(p - t * step) > value and t > 1e-8:
+            candidate = objective(p - step)
+            while candidate > value and t > 1e-8:  # backtrack until the loss does not rise
                 t /= 2
-            p, value = p - t * step, objective(p - t * step)
+                candidate = objective(p - t * step)
+            p, value = p - t * step, candidate
         return FoldedUser(user_factors=p, user_bias=0.0, item_ids=ratings[ITEM].to_numpy()[known].copy())
 
     def score_matrix(self) -> np.ndarray:

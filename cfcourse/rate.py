@@ -25,7 +25,7 @@ import pandas as pd
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, RATING_STEP
 from cfcourse.validation import check_positive_int
 
-__all__ = ["STAR_OPTIONS", "NO_WIDGETS", "star_label", "search_titles", "your_list", "your_recommendations",
+__all__ = ["STAR_OPTIONS", "NO_WIDGETS", "as_stars", "star_label", "search_titles", "your_list", "your_recommendations",
            "rate_movies", "RatingPanel"]
 
 STAR_OPTIONS = (("–", 0.0),) + tuple(
@@ -40,9 +40,14 @@ NO_WIDGETS = (
 )
 
 
+def as_stars(value: float) -> str:
+    """A rating as stars, e.g. ``as_stars(4.5) == "★★★★½"`` (whole stars, then a half)."""
+    return "★" * int(value) + ("½" if value % 1 >= 0.5 else "")
+
+
 def star_label(stars: float) -> str:
     """``4.5 -> "★★★★½ 4.5"``: whole stars, a half, then the number."""
-    return "★" * int(stars) + ("½" if stars % 1 >= 0.5 else "") + f" {stars:g}"
+    return f"{as_stars(stars)} {stars:g}"
 
 
 def search_titles(titles: pd.Series, query: str, n: int = 8) -> list:

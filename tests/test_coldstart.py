@@ -79,3 +79,15 @@ def test_genre_mean_baseline_by_hand():
     np.testing.assert_allclose(genre_mean_baseline(train, genres, [3, 1, 4]), [3.25, 4.5, 11 / 3])
     with pytest.raises(KeyError, match="not in genres"):
         genre_mean_baseline(train, genres, [42])
+
+
+def test_average_user_prior_is_the_mean_user_and_noise_over_spread():
+    from cfcourse.coldstart import average_user_prior
+
+    factors = np.array([[1.0, 0.0], [3.0, 0.0], [2.0, 0.3]])
+    bias = np.array([0.5, -0.5, 0.0])
+    centre, strengths = average_user_prior(factors, bias, noise=0.8)
+    assert np.allclose(centre, [2.0, 0.1, 0.0])
+    population = np.column_stack([factors, bias])
+    assert np.allclose(strengths, 0.8 / population.var(axis=0))
+    assert strengths[1] > strengths[0]  # users differ little on factor 2: it pulls harder

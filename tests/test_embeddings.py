@@ -69,3 +69,27 @@ def test_dot_scores_errors():
         dot_scores(user_factors, np.ones((5, 2)), [0], [0])
     with pytest.raises(ValueError, match=r"item_idx must be ids in 0\.\.4 .* ids \[5\]"):
         dot_scores(user_factors, item_factors, [0], [5])
+
+
+def test_pca_matches_the_svd_and_keeps_the_variance():
+    from cfcourse.embeddings import pca
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4)) * np.array([3.0, 2.0, 1.0, 0.1])  # variances far apart: a stable order
+    coords, components, explained = pca(X, 2)
+    X_c = X - X.mean(axis=0)
+    U, S, _ = np.linalg.svd(X_c, full_matrices=False)
+    assert np.allclose(coords, U[:, :2] * S[:2])  # the reference: X_c V = U S
+    assert np.allclose(components @ components.T, np.eye(2))
+    assert np.isclose(explained.sum(), 1.0) and np.all(np.diff(explained) <= 0)
+    assert np.allclose(coords.var(axis=0, ddof=1), S[:2] ** 2 / (len(X) - 1))
+    assert np.argmax(np.abs(components[0])) == 0  # the widest column is the first direction
+
+
+def test_pca_refuses_bad_input():
+    from cfcourse.embeddings import pca
+
+    with pytest.raises(ValueError, match="shape"):
+        pca(np.zeros(5))
+    with pytest.raises(ValueError, match="at most 3 components"):
+        pca(np.zeros((3, 5)), 4)

@@ -6,7 +6,7 @@ import pytest
 
 from cfcourse.coldstart import FoldedUser
 from cfcourse.errors import ColdStartError, RatingsError
-from cfcourse.explain import BASE_TERMS, explain, fold_in_linear, reasons, stars
+from cfcourse.explain import BASE_TERMS, explain, fold_in_linear, reasons
 from cfcourse.factorization import MatrixFactorization
 from cfcourse.gradients import sigmoid_range
 from cfcourse.toy import make_toy_world
@@ -114,7 +114,3 @@ def test_reasons_name_the_biggest_positive_terms():
     assert words[2].startswith("mostly its movie bias")
     assert reasons(table, {10: 5.0, 20: 4.5, 30: 1.0}, {10: "Alien", 20: "Heat", 30: "Cats"}, n=1)[1] == \
         "because you rated Alien 5 stars (+0.500)"
-
-
-def test_stars():
-    assert stars(4.5) == "★★★★½" and stars(5.0) == "★★★★★" and stars(0.5) == "½"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cfcourse import rate
-from cfcourse.rate import NO_WIDGETS, STAR_OPTIONS, rate_movies, search_titles, star_label, your_list, your_recommendations
+from cfcourse.rate import NO_WIDGETS, STAR_OPTIONS, as_stars, rate_movies, search_titles, star_label, your_list, your_recommendations
 
 TITLES = pd.Series({2571: "Matrix, The", 260: "Star Wars: Episode IV", 1721: "Titanic", 6365: "Matrix Reloaded, The",
                     1: "Toy Story"}, name="title")  # fmt: skip
@@ -20,6 +20,10 @@ def test_star_options_run_from_half_a_star_to_five_and_none():
     assert STAR_OPTIONS[0] == ("–", 0.0)
     assert [v for _, v in STAR_OPTIONS[1:]] == [0.5 * k for k in range(1, 11)]
     assert [label for label, _ in STAR_OPTIONS] == ["–", "½", "1", "1½", "2", "2½", "3", "3½", "4", "4½", "5"]
+
+
+def test_as_stars():
+    assert as_stars(4.5) == "★★★★½" and as_stars(5.0) == "★★★★★" and as_stars(0.5) == "½"
 
 
 def test_star_label_and_your_list():
