@@ -40,7 +40,7 @@ import pandas as pd
 from cfcourse.coldstart import FoldedUser, average_user_prior
 from cfcourse.columns import ITEM, RATING
 from cfcourse.errors import ColdStartError
-from cfcourse.gradients import sigmoid_range
+from cfcourse.gradients import sigmoid_range, x_needed
 from cfcourse.ratings import check_ratings
 from cfcourse.validation import check_is_fitted, check_positive_int
 
@@ -76,8 +76,7 @@ def _solve(mf, ratings) -> dict:
     low, high = mf.y_range_
     item_factors, item_bias = mf.item_factors_, mf.item_bias_
     Q = np.hstack([item_factors[idx], np.ones((len(idx), 1))])  # (n_rated, k)
-    share = (frame[RATING].to_numpy(np.float64) - low) / (high - low)
-    y = np.log(share / (1.0 - share)) - item_bias[idx]  # the logit each answer asks for, minus the movie's bias
+    y = x_needed(frame[RATING].to_numpy(np.float64), low, high) - item_bias[idx]  # minus the movie's bias
     theta0, strengths = average_user_prior(mf.user_factors_, mf.user_bias_, noise=mf.history_.train_rmse[-1] ** 2)
     K = np.linalg.solve(Q.T @ Q + np.diag(strengths), Q.T)  # (k, n_rated)
     return {"frame": frame, "idx": idx, "theta0": theta0, "K": K, "surprise": y - Q @ theta0,

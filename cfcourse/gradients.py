@@ -76,6 +76,37 @@ def sigmoid_range(x, low: float, high: float):
     return low + (high - low) * sigmoid(x)
 
 
+def x_needed(y: ArrayLike, low: float, high: float) -> np.ndarray:
+    """The score ``x`` at which ``sigmoid_range(x, low, high)`` equals ``y``: the logit, undone sigmoid.
+
+    Introduced in notebooks/06_sigmoid_range.ipynb: with ``s = (y - low) / (high - low)``,
+    ``x = log(s / (1 - s))``. Notebook 10's linear fold-in and ``cfcourse.explain``
+    turn ratings into the scores the model must reach with it.
+
+    Parameters
+    ----------
+    y : float or array-like
+        Values strictly inside ``(low, high)`` (the ends need an infinite score).
+    low, high : float
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``y``
+
+    Examples
+    --------
+    >>> x_needed(np.array([2.75, 5.0]), 0.0, 5.5).round(2)
+    array([0.  , 2.3 ])
+    """
+    low, high = check_y_range((low, high))
+    y = np.asarray(y, dtype=np.float64)
+    if not np.all((y > low) & (y < high)):
+        raise ValueError(f"every value must lie strictly inside ({low:g}, {high:g}), got {y[~((y > low) & (y < high))][:5]}"
+                         f"; the sigmoid reaches its ends only at infinity, so widen the range (e.g. y_range).")  # fmt: skip
+    share = (y - low) / (high - low)
+    return np.log(share / (1.0 - share))
+
+
 def predict_pairs(user_factors, item_factors, user_bias=0.0, item_bias=0.0, y_range=None) -> np.ndarray:
     """The course equation in numpy, for rows already looked up.
 

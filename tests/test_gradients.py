@@ -217,3 +217,14 @@ def test_gradient_descent_errors():
         gradient_descent(scores, mask, 2, lr=0.0, steps=5, seed=0)
     with pytest.raises(ValueError, match="lr=100 is too large; try lr=10"), np.errstate(all="ignore"):
         gradient_descent(scores, mask, 2, lr=100, steps=100, seed=0)
+
+
+def test_x_needed_undoes_sigmoid_range():
+    from cfcourse.gradients import sigmoid_range, x_needed
+
+    y = np.array([0.5, 2.75, 4.99, 5.0])
+    x = x_needed(y, 0.0, 5.5)
+    assert np.allclose(sigmoid_range(x, 0.0, 5.5), y)  # the property: a round trip
+    assert x[1] == 0.0 and np.all(np.diff(x) > 0)  # the middle needs no score; higher ratings need more
+    with pytest.raises(ValueError, match="strictly inside"):
+        x_needed(np.array([3.0, 5.5]), 0.0, 5.5)
