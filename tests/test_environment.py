@@ -18,7 +18,7 @@ CONDA_TO_PIP = {"pytorch-cpu": "torch"}
 NOT_PACKAGES = {"python", "pip"}
 # Extras that are not part of the course environment, so environment.yml does not list them:
 # "benchmark" installs Surprise for the reference rows of benchmarks/accuracy.py only.
-NOT_IN_CONDA_EXTRAS = {"benchmark", "spark"}  # optional extras: Surprise/implicit, and pyspark (needs Java too)
+NOT_IN_CONDA_EXTRAS = {"benchmark", "fast", "spark"}  # optional extras: Surprise/implicit, numba, pyspark (+ Java)
 
 
 def _name(requirement: str) -> str:

@@ -164,6 +164,7 @@ def test_a_one_to_ten_world_is_learned_on_its_own_scale():
         (dict(random_state=None), TypeError, "random_state must be a non-negative integer, got None"),
         (dict(scale=(5.0, 1.0)), ValueError, "scale needs low < high"),
         (dict(y_range=(0.0, float("inf"))), ValueError, "y_range must be finite"),
+        (dict(engine="gpu"), ValueError, r"engine must be one of \('torch', 'numba'\), got 'gpu'"),
     ],
 )
 def test_fit_rejects_non_finite_hyperparameters(params, error, match):
@@ -201,6 +202,15 @@ def test_same_random_state_same_model_and_different_seed_differs(world, fitted):
     np.testing.assert_array_equal(again.predict(world.ratings), fitted.predict(world.ratings))
     other = MatrixFactorization(**SMALL, random_state=1).fit(world.ratings)
     assert not np.array_equal(other.predict(world.ratings), fitted.predict(world.ratings))
+
+
+def test_the_numba_engine_learns_the_same_model(world, fitted):
+    pytest.importorskip("numba")  # tests/test_fast_train.py fails in CI without it
+    compiled = MatrixFactorization(**SMALL, engine="numba").fit(world.ratings)
+    assert repr(compiled) == "MatrixFactorization(n_factors=3, epochs=20, lr=0.05, batch_size=128, weight_decay=0.01, " \
+        "bias_weight_decay=0.001, engine='numba')"  # fmt: skip
+    np.testing.assert_allclose(compiled.predict(world.ratings), fitted.predict(world.ratings), atol=1e-3)
+    assert compiled.recommend(0, n=5)["movieId"].tolist() == fitted.recommend(0, n=5)["movieId"].tolist()
 
 
 # ---------------------------------------------------------------- cold start

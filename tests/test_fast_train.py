@@ -171,3 +171,91 @@ def test_catch_up_is_the_skipped_zero_gradient_adam_steps(schedule):
         torch.testing.assert_close(v[row].double(), v_row, rtol=1e-5, atol=1e-12)
     assert torch.equal(weight[3], before[3])  # updated at step 20: nothing skipped
     assert float((weight[0] - before[0]).abs().min()) > 1e-3  # skipped 20 steps: moved
+
+
+# ------------------------------------------------------------ engine="numba": the same step, compiled
+import os  # noqa: E402
+import sys  # noqa: E402
+
+import cfcourse  # noqa: E402
+
+
+def _numba_or_skip():
+    """cfcourse.fast_kernel, or a skip (a failure in CI, where ./course test installs the `fast` extra)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("numba is not installed in CI: ./course test should have installed the `fast` extra", pytrace=False)
+        pytest.skip('numba is not installed: pip install -c constraints.txt -e ".[fast]"')
+    from cfcourse import fast_kernel
+
+    return fast_kernel
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_numba_engine_follows_the_torch_engine(schedule, epochs):
+    """Same batches, same objective, same Adam and catch-up: the two engines agree to float rounding."""
+    _numba_or_skip()
+    world, triple = _toy_triple()
+    by_torch, by_numba = (DotProductBias(world.n_users, world.n_items, 3, seed=0) for _ in range(2))
+    start = {name: getattr(by_torch, name).weight.detach().clone() for name in PARAMS}
+    settings = {**SETTINGS, "epochs": epochs, "lr_schedule": schedule}
+    h_torch = fit_fast(by_torch, triple, **settings)
+    h_numba = fit_fast(by_numba, triple, engine="numba", **settings)
+    for name in PARAMS:
+        a, b = getattr(by_torch, name).weight.detach(), getattr(by_numba, name).weight.detach()
+        moved = float((a - start[name]).norm())
+        assert moved > 0.1, name  # training moved the weights: the comparison below means something
+        assert float((a - b).norm()) / moved < 1e-4, name
+    np.testing.assert_allclose(h_numba.train_loss, h_torch.train_loss, rtol=1e-5)
+    np.testing.assert_allclose(h_numba.train_rmse, h_torch.train_rmse, rtol=1e-5)
+
+
+def test_numba_catch_up_all_is_the_torch_catch_up():
+    kernel = _numba_or_skip()
+    generator = torch.Generator().manual_seed(1)
+    state = torch.stack([torch.randn(6, 4, generator=generator), torch.randn(6, 4, generator=generator) * 0.1,
+                         torch.rand(6, 4, generator=generator) * 0.01 + 1e-4], dim=1)  # fmt: skip
+    last = torch.tensor([0, 3, 10, 20, 29, 30])
+    drift, decays = _drift_table(0.05, "cosine", 40), _decay_table(40)
+    w, m, v = (state[:, j].clone() for j in range(3))
+    _catch_up(w, m, v, last.clone(), 30, drift, decays)
+    caught_up = last.clone()
+    kernel.catch_up_all(state.numpy(), caught_up.numpy(), 30, drift.numpy(), decays.numpy(), EPS)
+    for j, expected in enumerate((w, m, v)):
+        torch.testing.assert_close(state[:, j], expected, rtol=1e-5, atol=1e-7)
+    assert caught_up.tolist() == [30] * 6
+    assert float((state[0, 0] - w.new_tensor(0)).abs().sum()) > 0 and not torch.equal(state[0, 0], state[5, 0])
+
+
+@pytest.mark.parametrize("engine", ["torch", "numba"])
+def test_a_blow_up_stops_at_the_same_batch_and_leaves_the_model_untouched(engine):
+    if engine == "numba":
+        _numba_or_skip()
+    world, triple = _toy_triple()
+    model = DotProductBias(world.n_users, world.n_items, 3, seed=0)
+    start = {name: getattr(model, name).weight.detach().clone() for name in PARAMS}
+    with pytest.raises(NonFiniteLossError, match=r"training stopped at epoch 1, batch 2: the loss became (nan|inf)"):
+        fit_fast(model, triple, epochs=2, lr=1e30, batch_size=64, lr_schedule="constant", engine=engine)
+    for name in PARAMS:  # rows are written to the model only at the end of an epoch
+        assert torch.equal(getattr(model, name).weight.detach(), start[name]), name
+
+
+def test_numba_engine_without_numba_says_how_to_install_it(monkeypatch):
+    world, triple = _toy_triple()
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now raises ModuleNotFoundError
+    monkeypatch.delitem(sys.modules, "cfcourse.fast_kernel", raising=False)  # as if never imported
+    monkeypatch.delattr(cfcourse, "fast_kernel", raising=False)
+    with pytest.raises(ImportError, match=r'engine="numba" needs numba, which is not installed here: pip install .*\[fast\]'):
+        fit_fast(DotProductBias(world.n_users, world.n_items, 2), triple, epochs=1, engine="numba")
+
+
+def test_engine_is_checked_and_numba_only_runs_the_row_sparse_step():
+    world, triple = _toy_triple()
+    with pytest.raises(ValueError, match=r"engine must be one of \('torch', 'numba'\), got 'cuda'"):
+        fit_fast(DotProductBias(world.n_users, world.n_items, 2), triple, epochs=1, engine="cuda")
+    with pytest.raises(ValueError, match=r'this DotProduct takes the dense PyTorch path: pass engine="torch"'):
+        fit_fast(DotProduct(world.n_users, world.n_items, 2, y_range=(0.0, 5.5)), triple, epochs=1,
+                 bias_weight_decay=0.0, engine="numba")  # fmt: skip
