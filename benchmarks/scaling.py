@@ -23,9 +23,14 @@ thread (``--threads``):
   movie rows each batch looks up and scatters an update of the same size back
   (``index_select`` + ``index_add_`` on tables as wide as the trainer's).
   No trainer that updates those rows can do less. Measured before and after
-  the "after" epoch; the faster of the two is reported (both are in the JSON).
+  each "after" epoch; the fastest run is reported (all are in the JSON).
 - **after**: one epoch of ``cfcourse.fast_train.fit_fast`` with the defaults of
-  ``MatrixFactorization`` (row-sparse Adam: cost follows the ratings).
+  ``MatrixFactorization`` (row-sparse Adam: cost follows the ratings), in
+  PyTorch operations (``engine="torch"``, the default).
+- **after, numba**: the same epoch with ``engine="numba"`` (``cfcourse.fast_kernel``,
+  the same step compiled; the ``fast`` extra). Its one-off compilation (or the
+  loading of its cache) is timed separately, on a tiny fit before the epoch.
+  Skipped when numba is not installed.
 - **before**: one epoch of the dense path it replaced, ``cfcourse.train.fit(...,
   fused=True)`` with the same settings (Adam over whole tables every step;
   only up to ``--before-max`` ratings, it grows with the square of the data).
@@ -36,11 +41,12 @@ thread (``--threads``):
   (``pip install implicit``).
 - **full fit**: ``MatrixFactorization().fit(world.ratings)`` with its default
   5 epochs, everything included (id encoding, the baseline, per-user lists),
-  for the sizes in ``--full-fit`` (default 25M).
+  for the sizes in ``--full-fit`` (default 25M); then the same with
+  ``engine="numba"`` when numba is installed.
 
 Peak memory is the process's maximum resident set so far, recorded after each
-phase (``peak_memory_mb_after``: world generated, "after" epoch, "before"
-epoch, ALS, full fit), so the phase that set the peak can be read off.
+phase (``peak_memory_mb_after``: world generated, "after" epoch, "after, numba"
+epoch, "before" epoch, ALS, full fits), so the phase that set the peak can be read off.
 
 The machine (CPU model, cores, library versions) and ``uptime``'s load (at the
 start, after each size, and in each row) are recorded in the JSON: on a shared
@@ -100,13 +106,21 @@ def machine() -> dict:
         pass
     versions = {"python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
                 "torch": torch.__version__}  # fmt: skip
-    for name in ("implicit", "surprise", "pyspark"):
+    for name in ("implicit", "surprise", "pyspark", "numba"):
         try:
             versions[name] = __import__(name).__version__
         except ImportError:
             pass
     return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
             "load_average": list(os.getloadavg()), "versions": versions}  # fmt: skip
+
+
+def have_numba() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def peak_mb() -> float:
@@ -182,9 +196,22 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
     row["after_seconds"] = time.perf_counter() - t0
     row["after_train_rmse"] = history.train_rmse[-1]
     peaks["after"] = peak_mb()
-    # the floor again, right after: on a shared machine the faster of the two is the floor (and the ratio the
+    # the floor again, right after: on a shared machine the fastest run is the floor (and the ratio the
     # harder one to meet)
     floors.append(floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0))
+    if have_numba():
+        tiny = make_toy_world(50, 40, density=0.2, seed=1).ratings
+        tiny = tuple(torch.tensor(tiny[col].to_numpy(dtype)) for col, dtype in (("userId", "int64"), ("movieId", "int64"), ("rating", "float32")))
+        t0 = time.perf_counter()
+        fit_fast(DotProductBias(50, 40, k, y_range, seed=0), tiny, epochs=1, engine="numba", **settings)
+        row["numba_compile_seconds"] = time.perf_counter() - t0
+        model = DotProductBias(n_users, n_items, k, y_range, init_std=defaults["init_std"], seed=0)
+        t0 = time.perf_counter()
+        history = fit_fast(model, triple, epochs=1, seed=0, engine="numba", **settings)
+        row["numba_seconds"] = time.perf_counter() - t0
+        row["numba_train_rmse"] = history.train_rmse[-1]
+        peaks["numba"] = peak_mb()
+        floors.append(floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0))
     row["floor_runs_seconds"], row["floor_seconds"] = floors, min(floors)
     if before:
         model = DotProductBias(n_users, n_items, k, y_range, init_std=defaults["init_std"], seed=0)
@@ -207,6 +234,15 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
         pred = mf.predict(world.ratings.iloc[:100_000])
         row["full_fit_rmse_vs_truth"] = float(((pred - truth.clip(0.5, 5.0)) ** 2).mean() ** 0.5)
         peaks["full_fit"] = peak_mb()
+        if have_numba():
+            del mf
+            t0 = time.perf_counter()
+            mf = MatrixFactorization(engine="numba").fit(world.ratings)
+            row["full_fit_numba_seconds"] = time.perf_counter() - t0
+            row["full_fit_numba_train_rmse"] = mf.history_.train_rmse[-1]
+            pred = mf.predict(world.ratings.iloc[:100_000])
+            row["full_fit_numba_rmse_vs_truth"] = float(((pred - truth.clip(0.5, 5.0)) ** 2).mean() ** 0.5)
+            peaks["full_fit_numba"] = peak_mb()
     row["peak_memory_mb"] = peak_mb()
     row["load_average"] = list(os.getloadavg())
     row["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
@@ -244,7 +280,8 @@ def main(argv: list[str] | None = None) -> dict:
         if previous["machine"]["cpu"] != report["machine"]["cpu"] or previous["threads"] != args.threads:
             raise SystemExit(f"{args.output} was measured on another CPU or thread count; run every size instead of --update.")
         kept = [row for row in previous["rows"] if row["n_ratings"] not in args.sizes]
-    header = f"{'ratings':>10} {'users x movies':>17} {'floor s':>8} {'after s':>8} {'ratio':>6} {'before s':>9} {'ALS it s':>9} {'full fit s':>10} {'peak MB':>8}"
+    header = (f"{'ratings':>10} {'users x movies':>17} {'floor s':>8} {'torch s':>8} {'ratio':>6} {'numba s':>8} {'ratio':>6} "
+              f"{'before s':>9} {'ALS it s':>9} {'fit torch s':>11} {'fit numba s':>11} {'peak MB':>8}")  # fmt: skip
     print(header, flush=True)
     for size in args.sizes:
         command = [sys.executable, __file__, "--one", str(size), "--threads", str(args.threads),
@@ -262,8 +299,10 @@ def main(argv: list[str] | None = None) -> dict:
 
         print(
             f"{row['n_ratings']:>10,} {row['n_users']:>8,} x {row['n_items']:>6,} {show('floor_seconds', 8)} "
-            f"{show('after_seconds', 8)} {row['after_seconds'] / row['floor_seconds']:>5.1f}x {show('before_seconds', 9)} "
-            f"{show('als_iteration_seconds', 9)} {show('full_fit_seconds', 10, '.1f')} {row['peak_memory_mb']:>8.0f}",
+            f"{show('after_seconds', 8)} {row['after_seconds'] / row['floor_seconds']:>5.1f}x "
+            f"{show('numba_seconds', 8)} {row.get('numba_seconds', math.nan) / row['floor_seconds']:>5.1f}x "
+            f"{show('before_seconds', 9)} {show('als_iteration_seconds', 9)} {show('full_fit_seconds', 11, '.1f')} "
+            f"{show('full_fit_numba_seconds', 11, '.1f')} {row['peak_memory_mb']:>8.0f}",
             flush=True,
         )
         report["load_average_after"] = list(os.getloadavg())
