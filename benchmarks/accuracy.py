@@ -57,6 +57,7 @@ import torch
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.data import load_ratings
 from cfcourse.factorization import MatrixFactorization, baseline_biases
+from cfcourse.fast_train import numba_available
 
 RESULTS = Path(__file__).resolve().parent / "results" / "accuracy.json"
 
@@ -126,14 +127,6 @@ def have_surprise() -> bool:
 
 
 # ------------------------------------------------------------------ tuning
-def have_numba() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def tune(train: pd.DataFrame) -> None:
     """Grid searches on the validation carve-out of ``train``; prints the best settings."""
     inner, valid = split(train, seed=1)
@@ -175,7 +168,7 @@ def machine(threads: int) -> dict:
         import surprise
 
         versions["scikit-surprise"] = surprise.__version__
-    if have_numba():
+    if numba_available():
         import numba
 
         versions["numba"] = numba.__version__
@@ -209,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         print(f"Surprise is not installed: skipping its rows. Install the extra with\n    {INSTALL_HINT}")
     rows.append(("MatrixFactorization()", fit_ours, predict_ours, {}))
-    if have_numba():
+    if numba_available():
         rows.append(('MatrixFactorization(engine="numba")', fit_ours, predict_ours, {"engine": "numba"}))
     else:
         print('numba is not installed: skipping the engine="numba" row (pip install -c constraints.txt -e ".[fast]")')

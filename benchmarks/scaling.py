@@ -115,14 +115,6 @@ def machine() -> dict:
             "load_average": list(os.getloadavg()), "versions": versions}  # fmt: skip
 
 
-def have_numba() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
@@ -169,7 +161,7 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
     import torch
 
     from cfcourse.factorization import MatrixFactorization
-    from cfcourse.fast_train import _fit_dense, fit_fast
+    from cfcourse.fast_train import _fit_dense, fit_fast, numba_available
     from cfcourse.models import DotProductBias
     from cfcourse.toy import make_toy_world
     from cfcourse.validation import check_y_range_for_scale
@@ -199,7 +191,7 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
     # the floor again, right after: on a shared machine the fastest run is the floor (and the ratio the
     # harder one to meet)
     floors.append(floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0))
-    if have_numba():
+    if numba_available():
         tiny = make_toy_world(50, 40, density=0.2, seed=1).ratings
         tiny = tuple(torch.tensor(tiny[col].to_numpy(dtype)) for col, dtype in (("userId", "int64"), ("movieId", "int64"), ("rating", "float32")))
         t0 = time.perf_counter()
@@ -234,7 +226,7 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
         pred = mf.predict(world.ratings.iloc[:100_000])
         row["full_fit_rmse_vs_truth"] = float(((pred - truth.clip(0.5, 5.0)) ** 2).mean() ** 0.5)
         peaks["full_fit"] = peak_mb()
-        if have_numba():
+        if numba_available():
             del mf
             t0 = time.perf_counter()
             mf = MatrixFactorization(engine="numba").fit(world.ratings)
