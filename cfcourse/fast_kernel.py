@@ -95,7 +95,7 @@ def epoch(state, last, users, items, targets, strength, n_factors, span, batch_s
     strength : ndarray of shape (width,), float32
         The penalty's strength for each column (``weight_decay``, then ``bias_weight_decay``).
     n_factors : int
-    span : float32
+    span : float
         ``y_range``'s width.
     batch_size, step : int
         Ratings per step; steps taken before this epoch.
@@ -117,7 +117,7 @@ def epoch(state, last, users, items, targets, strength, n_factors, span, batch_s
     n = users.shape[0]
     width = state.shape[2]
     k = n_factors
-    one = np.float32(1.0)
+    one, span32 = np.float32(1.0), np.float32(span)  # float32 throughout: no float64 arithmetic in the loops
     b1, b2, eps32 = np.float32(beta1), np.float32(beta2), np.float32(eps)
     mark = np.zeros(state.shape[0], np.int64)  # the step that last gave a row a slot
     slot = np.zeros(state.shape[0], np.int64)  # a row's place among the batch's distinct rows
@@ -147,7 +147,7 @@ def epoch(state, last, users, items, targets, strength, n_factors, span, batch_s
                 logit += state[u, 0, c] * state[i, 0, c]
             logit += state[u, 0, k] + state[i, 0, k]
             s = one / (one + math.exp(-logit))
-            error = s * span - targets[start + j]  # prediction - rating
+            error = s * span32 - targets[start + j]  # prediction - rating
             dlogit = s * (one - s) * error * dscale
             loss += error * error
             gu, gi = slot[u], slot[i]
