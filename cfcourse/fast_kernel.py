@@ -1,11 +1,11 @@
 """``fit_fast``'s row-sparse epoch as one compiled loop: ``engine="numba"``.
 
-``cfcourse.fast_train`` runs its step as some fifty PyTorch operations per batch
+``cfcourse.fast_train`` runs its step as about sixty PyTorch operations per batch
 of 1,024 ratings; each one is quick, but together they make an epoch 7-8x the
 cost of merely gathering and scattering the rows it touches
 (``benchmarks/scaling.py``). Here the same step is written as plain loops over
 one batch's ratings and rows, and numba compiles them to machine code, so the
-step makes three passes over its rows instead of fifty:
+step makes three passes over its rows instead of sixty:
 
 1. each distinct row of the batch is caught up on the steps it skipped
    (``_catch_up_row``: ``fast_train._catch_up``'s formula, row by row) and its

@@ -38,7 +38,7 @@ a batch looks up, so an epoch's cost follows the number of ratings:
 Where an epoch's time goes (``benchmarks/scaling.py`` measures it against a
 floor that only gathers and scatters the rows): Adam moves three rows (the
 weights and two moments) for each one the floor moves, and the catch-up and
-the gradient make a few passes over the gathered block, some fifty PyTorch
+the gradient make a few passes over the gathered block, about sixty PyTorch
 operations per step in all. ``engine="numba"`` runs the same step as one
 compiled loop instead (``cfcourse.fast_kernel``, the optional ``fast`` extra):
 three passes over the batch's rows, with the weights and moments of a row side
