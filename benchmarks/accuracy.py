@@ -57,7 +57,7 @@ import torch
 from cfcourse.columns import ITEM, RATING, RATING_MAX, RATING_MIN, USER
 from cfcourse.data import load_ratings
 from cfcourse.factorization import MatrixFactorization, baseline_biases
-from cfcourse.fast_train import numba_available
+from cfcourse.fast_train import FAST_EXTRA_HINT, numba_available
 
 RESULTS = Path(__file__).resolve().parent / "results" / "accuracy.json"
 
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> dict:
     if numba_available():
         rows.append(('MatrixFactorization(engine="numba")', fit_ours, predict_ours, {"engine": "numba"}))
     else:
-        print('numba is not installed: skipping the engine="numba" row (pip install -c constraints.txt -e ".[fast]")')
+        print(f'numba is not installed: skipping the engine="numba" row. Install it with\n    {FAST_EXTRA_HINT}')
 
     results = {name: {"rmse": [], "fit_seconds": [], "params": params} for name, _, _, params in rows}
     warm_up = train.iloc[:2000]  # one untimed small fit per row: first-use imports are not fit time

@@ -193,7 +193,7 @@ def one_size(n_ratings: int, *, threads: int, before: bool, full_fit: bool) -> d
     floors.append(floor_epoch(triple[0], triple[1], n_users, n_items, k + 2, settings["batch_size"], seed=0))
     if numba_available():
         tiny = make_toy_world(50, 40, density=0.2, seed=1).ratings
-        tiny = tuple(torch.tensor(tiny[col].to_numpy(dtype)) for col, dtype in (("userId", "int64"), ("movieId", "int64"), ("rating", "float32")))
+        tiny = tuple(tiny[col].to_numpy() for col in ("userId", "movieId", "rating"))
         t0 = time.perf_counter()
         fit_fast(DotProductBias(50, 40, k, y_range, seed=0), tiny, epochs=1, engine="numba", **settings)
         row["numba_compile_seconds"] = time.perf_counter() - t0

@@ -289,12 +289,10 @@ def numba_available() -> bool:
 
 def _fast_kernel():
     """``cfcourse.fast_kernel``, or an ImportError that says how to get numba."""
-    try:
-        from cfcourse import fast_kernel
-    except ModuleNotFoundError as error:
-        if error.name not in ("numba", "llvmlite"):
-            raise
-        raise ImportError(f'engine="numba" needs numba, which is not installed here: {FAST_EXTRA_HINT}.') from None
+    if not numba_available():
+        raise ImportError(f'engine="numba" needs numba, which is not installed here: {FAST_EXTRA_HINT}.')
+    from cfcourse import fast_kernel
+
     return fast_kernel
 
 

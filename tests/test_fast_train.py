@@ -178,13 +178,12 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 import cfcourse  # noqa: E402
+from cfcourse.fast_train import numba_available  # noqa: E402
 
 
 def _numba_or_skip():
     """cfcourse.fast_kernel, or a skip (a failure in CI, where ./course test installs the `fast` extra)."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
+    if not numba_available():
         if os.environ.get("CI"):
             pytest.fail("numba is not installed in CI: ./course test should have installed the `fast` extra", pytrace=False)
         pytest.skip('numba is not installed: pip install -c constraints.txt -e ".[fast]"')
